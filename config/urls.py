@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
+
+from rapport.audit.api.views import AuditEventViewSet
+from rapport.core import pages
+from rapport.core.api.jobs import JobViewSet
+from rapport.core.health import healthz
+
+api_router = SimpleRouter()
+api_router.register("audit-events", AuditEventViewSet, basename="auditevent")
+api_router.register("jobs", JobViewSet, basename="job")
+
+api_v1 = [
+    path("", include("rapport.org.api.urls")),
+    *api_router.urls,
+]
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("rapport.org.urls")),
+    path("", include("rapport.audit.urls")),
+    path("", include("rapport.core.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,173 @@
+"""API for users, teams, memberships, the current user and tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, get_user_model
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from rapport.core.api.viewsets import ScopedModelViewSet
+from rapport.core.services import write_in_scope
+from rapport.org import services
+from rapport.org.api import serializers as s
+from rapport.org.filters import MembershipFilter, TeamFilter, UserFilter
+from rapport.org.models import Membership, Team
+from rapport.org.scope import scope_for
+from rapport.org.totp import has_totp, verify_second_factor
+
+User = get_user_model()
+
+
+class UserViewSet(ScopedModelViewSet):
+    """People. Admins create and change them; everyone else reads within scope."""
+
+    model = User
+    serializer_class = s.UserSerializer
+    filterset_class = UserFilter
+    prefetch_related = ("memberships__team",)
+    ordering_fields = ["username", "full_name", "date_joined", "last_login"]
+    ordering = ["username"]
+
+    def get_serializer_class(self):
+        return s.UserCreateSerializer if self.action == "create" else super().get_serializer_class()
+
+    def create_object(self, *, actor, data):
+        password = data.pop("password", None)
+        return services.user_create(actor=actor, data=data, password=password)
+
+    def update_object(self, *, actor, obj, data, expected_version):
+        return services.user_update(actor=actor, user=obj, data=data,
+                                    expected_version=expected_version)
+
+    @extend_schema(request=s.DeactivateSerializer, responses=s.UserSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        """Deactivate: the user's sessions and API tokens end at once."""
+        user = self._editable_object()
+        body = s.DeactivateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.user_deactivate(actor=request.user, user=user,
+                                 reason=body.validated_data.get("reason", ""))
+        return Response(self._read(user))
+
+    @extend_schema(request=None, responses=s.UserSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        user = self._editable_object()
+        services.user_activate(actor=request.user, user=user)
+        return Response(self._read(user))
+
+    def _editable_object(self):
+        obj = self.get_object()
+        if not User.objects.editable_by(self.request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied()
+        return obj
+
+
+class TeamViewSet(ScopedModelViewSet):
+    """The team tree. Admins create, move and archive teams."""
+
+    model = Team
+    serializer_class = s.TeamSerializer
+    filterset_class = TeamFilter
+    select_related = ("parent",)
+    ordering_fields = ["path", "name", "created_at"]
+    ordering = ["path"]
+
+    def create_object(self, *, actor, data):
+        return services.team_create(actor=actor, data=data)
+
+    def update_object(self, *, actor, obj, data, expected_version):
+        return services.team_update(actor=actor, team=obj, data=data,
+                                    expected_version=expected_version)
+
+    @extend_schema(request=None, responses=s.TeamSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        team = self.get_object()
+        if not Team.objects.editable_by(request.user).filter(pk=team.pk).exists():
+            raise PermissionDenied()
+        services.team_archive(actor=request.user, team=team)
+        return Response(self._read(team))
+
+
+class MembershipViewSet(ScopedModelViewSet):
+    """Who is in which team with which role. Admins change memberships."""
+
+    model = Membership
+    serializer_class = s.MembershipSerializer
+    filterset_class = MembershipFilter
+    select_related = ("user", "team")
+    ordering_fields = ["created_at", "role"]
+    ordering = ["team__path", "user__username"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def create_object(self, *, actor, data):
+        return services.membership_create(actor=actor, data=data)
+
+    def update_object(self, *, actor, obj, data, expected_version):
+        return services.membership_update(actor=actor, membership=obj, data=data,
+                                          expected_version=expected_version)
+
+    def destroy(self, request, pk=None):
+        """End a membership. The audit log keeps the record of it."""
+        membership = self.get_object()
+        if not Membership.objects.editable_by(request.user).filter(pk=membership.pk).exists():
+            raise PermissionDenied()
+        services.membership_end(actor=request.user, membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    """The signed-in user, with their roles. PATCH changes their own preferences."""
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+    @extend_schema(request=s.MeSerializer, responses=s.MeSerializer)
+    def patch(self, request):
+        body = s.MeSerializer(request.user, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        allowed = {"full_name", "english_name", "phone", "language", "time_zone"}
+        data = {k: v for k, v in body.validated_data.items() if k in allowed}
+        user = write_in_scope(
+            request.user,
+            lambda: services.user_update(actor=request.user, user=User.objects.get(pk=request.user.pk), data=data),
+        )
+        return Response(s.MeSerializer(user).data)
+
+
+class TokenThrottle(AnonRateThrottle):
+    rate = "30/min"
+
+
+class ObtainTokenView(APIView):
+    """Exchange username (or email), password and, when enrolled, a TOTP code for a token."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={201: s.TokenResponseSerializer})
+    def post(self, request):
+        body = s.TokenRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        user = authenticate(request, username=data["username"], password=data["password"])
+        if user is None or not user.is_active:
+            raise AuthenticationFailed(_("Unable to sign in with these credentials."))
+        if scope_for(user).requires_two_factor and not has_totp(user):
+            raise PermissionDenied(
+                _("Your role requires two-factor authentication. Set it up in your profile first.")
+            )
+        if not verify_second_factor(user, data.get("code", "")):
+            raise AuthenticationFailed(_("A valid two-factor code is required."), code="two_factor_required")
+        _token, key = services.token_create(actor=user, user=user, name=data.get("name") or "API")
+        return Response({"token": key}, status=status.HTTP_201_CREATED)

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from rapport.org import views
+
+app_name = "org"
+
+urlpatterns = [
+    path("people/", views.UserListView.as_view(), name="user-list"),
+    path("people/new/", views.UserCreateView.as_view(), name="user-create"),
+    path("people/<int:pk>/", views.UserDetailView.as_view(), name="user-detail"),
+    path("people/<int:pk>/edit/", views.UserUpdateView.as_view(), name="user-update"),
+    path("people/<int:pk>/deactivate/", views.user_deactivate, name="user-deactivate"),
+    path("people/<int:pk>/activate/", views.user_activate, name="user-activate"),
+    path("teams/", views.TeamListView.as_view(), name="team-list"),
+    path("teams/new/", views.TeamCreateView.as_view(), name="team-create"),
+    path("teams/<int:pk>/", views.TeamDetailView.as_view(), name="team-detail"),
+    path("teams/<int:pk>/edit/", views.TeamUpdateView.as_view(), name="team-update"),
+    path("teams/<int:pk>/archive/", views.team_archive, name="team-archive"),
+    path("teams/<int:pk>/members/", views.membership_add, name="membership-add"),
+    path("memberships/<int:pk>/end/", views.membership_end, name="membership-end"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token-create"),
+    path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("language/", views.set_language, name="set-language"),
+]
