@@ -1,0 +1,27 @@
+"""Test settings: config.settings with speed knobs only (DESIGN §10.10)."""
+
+import os
+import tempfile
+
+os.environ.setdefault("RAPPORT_TESTING", "1")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import DATABASES, HUEY, VAR_DIR  # noqa: E402
+
+TESTING = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Jobs run inline in tests; tests/integration starts real workers against the real queue.
+HUEY = {**HUEY, "immediate": True}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="rapport-test-media-")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not :memory:, so a worker process or live server can share the test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+AXES_ENABLED = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
