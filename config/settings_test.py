@@ -6,7 +6,7 @@ import tempfile
 os.environ.setdefault("RAPPORT_TESTING", "1")
 
 from config.settings import *  # noqa: E402,F403
-from config.settings import DATABASES, HUEY, VAR_DIR  # noqa: E402
+from config.settings import DATABASES, HUEY  # noqa: E402
 
 TESTING = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -21,7 +21,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # A file, not :memory:, so a worker process or live server can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not :memory:, so a worker process or live server can share the test database;
+    # one per process, so parallel runs on one machine never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"rapport-test-{os.getpid()}.sqlite3")
+    }
 AXES_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

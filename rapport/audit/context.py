@@ -12,13 +12,14 @@ class RequestContext:
     ip_address: str | None = None
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "rapport_request_context", default=RequestContext()
+_EMPTY = RequestContext()  # frozen, so safe to share as the default
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "rapport_request_context", default=None
 )
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _EMPTY
 
 
 def bind(context: RequestContext) -> contextvars.Token:

@@ -11,13 +11,16 @@ class AuditEventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     action = django_filters.ChoiceFilter(choices=Action.choices, label=_("Action"))
     actor = django_filters.NumberFilter(field_name="actor_id", label=_("Actor"))
-    object_type = django_filters.CharFilter(method="by_type", label=_("Object type"),
-                                            help_text=_("app_label.model, e.g. org.team"))
+    object_type = django_filters.CharFilter(
+        method="by_type", label=_("Object type"), help_text=_("app_label.model, e.g. org.team")
+    )
     object_id = django_filters.CharFilter(label=_("Object id"))
-    since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte",
-                                             label=_("Since"))
-    until = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt",
-                                             label=_("Until"))
+    since = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="gte", label=_("Since")
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", label=_("Until")
+    )
 
     class Meta:
         model = AuditEvent

@@ -44,7 +44,11 @@ def object_history(request, label: str, pk: str):
 def export_start(request):
     params = request.POST.dict()
     params.pop("csrfmiddlewaretoken", None)
-    job = job_start(actor=request.user, kind="audit_export", title=_("Audit log export"),
-                    params={k: v[:200] for k, v in params.items()})
+    job = job_start(
+        actor=request.user,
+        kind="audit_export",
+        title=_("Audit log export"),
+        params={k: v[:200] for k, v in params.items()},
+    )
     messages.info(request, _("The export is running; this page shows its progress."))
     return redirect(job.get_absolute_url())

@@ -60,7 +60,10 @@ def nav_for(scope) -> list[dict]:
         if (scope.is_admin or not item.admin_only)
         and (scope.is_admin or role in item.roles or bool(scope.roles & item.roles))
     ]
-    return [{"label": item.label, "url": reverse(item.url_name), "name": item.url_name} for item in items]
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "name": item.url_name}
+        for item in items
+    ]
 
 
 def panels_for(scope) -> list[Panel]:

@@ -61,11 +61,24 @@ def _my_jobs(request) -> dict:
 def register() -> None:
     everyone = frozenset(Role.values)
     register_nav(NavItem(_("Home"), "home", order=0))
-    register_nav(NavItem(_("People"), "org:user-list", order=80,
-                         roles=frozenset({Role.ADMIN, Role.TEAM_LEAD, Role.QUALITY_MANAGER})))
+    register_nav(
+        NavItem(
+            _("People"),
+            "org:user-list",
+            order=80,
+            roles=frozenset({Role.ADMIN, Role.TEAM_LEAD, Role.QUALITY_MANAGER}),
+        )
+    )
     register_nav(NavItem(_("Teams"), "org:team-list", order=81))
-    register_nav(NavItem(_("Audit log"), "audit:event-list", order=90,
-                         roles=frozenset({Role.ADMIN, Role.TEAM_LEAD})))
+    register_nav(NavItem(_("Job descriptions"), "org:jobdescription-list", order=82))
+    register_nav(
+        NavItem(
+            _("Audit log"),
+            "audit:event-list",
+            order=90,
+            roles=frozenset({Role.ADMIN, Role.TEAM_LEAD}),
+        )
+    )
     register_nav(NavItem(_("Jobs"), "core:job-list", order=95))
 
     panels = [
@@ -80,8 +93,22 @@ def register() -> None:
         Panel("qm-tickets", _("Open tickets and SLAs"), EMPTY, QM, 10),
         Panel("qm-surveys", _("Surveys and feedback"), EMPTY, QM, 20),
         Panel("qm-team", _("Customers in my scope"), EMPTY, QM, 30),
-        Panel("admin-org", _("Organisation"), "core/panels/organisation.html", ADMIN, 10, _organisation),
-        Panel("admin-activity", _("Recent activity"), "core/panels/recent_activity.html", ADMIN | LEAD, 50, _recent_activity),
+        Panel(
+            "admin-org",
+            _("Organisation"),
+            "core/panels/organisation.html",
+            ADMIN,
+            10,
+            _organisation,
+        ),
+        Panel(
+            "admin-activity",
+            _("Recent activity"),
+            "core/panels/recent_activity.html",
+            ADMIN | LEAD,
+            50,
+            _recent_activity,
+        ),
         Panel("viewer-welcome", _("Welcome"), EMPTY, VIEWER, 10),
         Panel("my-jobs", _("My jobs"), "core/panels/my_jobs.html", everyone, 90, _my_jobs),
     ]

@@ -51,9 +51,7 @@ def bump_version(obj: models.Model, expected_version: int | None) -> None:
     """Atomically move obj.version on by one, or raise StaleObjectError."""
     expected = obj.version if expected_version is None else expected_version
     updated = (
-        type(obj)
-        ._base_manager.filter(pk=obj.pk, version=expected)
-        .update(version=F("version") + 1)
+        type(obj)._base_manager.filter(pk=obj.pk, version=expected).update(version=F("version") + 1)
     )
     if not updated:
         current = type(obj)._base_manager.get(pk=obj.pk)

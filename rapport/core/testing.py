@@ -33,8 +33,12 @@ def build_personas() -> SimpleNamespace:
     def person(username: str, name: str, superuser: bool = False):
         user = services.user_create(
             actor=None,
-            data={"username": username, "email": f"{username}@example.com", "full_name": name,
-                  "is_superuser": superuser},
+            data={
+                "username": username,
+                "email": f"{username}@example.com",
+                "full_name": name,
+                "is_superuser": superuser,
+            },
             password=PASSWORD,
         )
         setattr(p, username, user)
@@ -54,8 +58,14 @@ def build_personas() -> SimpleNamespace:
     team("team_b", "华北组", sales)
     team("quality", "质量组", company)
     for username, name in [
-        ("admin", "管理员"), ("lead_a", "王芳"), ("lead_b", "李强"), ("am_a1", "刘洋"),
-        ("am_a2", "张敏"), ("am_b1", "徐浩"), ("qm", "陈静"), ("viewer", "何平"),
+        ("admin", "管理员"),
+        ("lead_a", "王芳"),
+        ("lead_b", "李强"),
+        ("am_a1", "刘洋"),
+        ("am_a2", "张敏"),
+        ("am_b1", "徐浩"),
+        ("qm", "陈静"),
+        ("viewer", "何平"),
         ("outsider", "路人"),
     ]:
         person(username, name)
@@ -88,6 +98,23 @@ class PersonaTestCase(TestCase):
         if persona is not None:
             client.force_authenticate(getattr(self.p, persona))
         return client
+
+    def assertQueriesConstant(self, request, grow, *, at_most: int) -> int:
+        """`request()` runs the same number of queries before and after `grow()` adds rows,
+        and no more than `at_most`. Returns the count."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        request()  # warm caches (content types, sessions)
+        with CaptureQueriesContext(connection) as before:
+            request()
+        grow()
+        with CaptureQueriesContext(connection) as after:
+            request()
+        sql = "\n".join(q["sql"][:160] for q in after.captured_queries)
+        self.assertEqual(len(after), len(before), sql)
+        self.assertLessEqual(len(before), at_most, sql)
+        return len(before)
 
     def web(self, persona: str | None):
         from django.test import Client

@@ -64,7 +64,9 @@ class VersionedModelForm(forms.ModelForm):
             self.initial["version"] = self.instance.version
 
     def changed_data_dict(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data}
+        return {
+            name: self.cleaned_data[name] for name in self._meta.fields if name in self.cleaned_data
+        }
 
 
 def _apply_write_errors(form, write) -> Any:
@@ -84,7 +86,9 @@ def _apply_write_errors(form, write) -> Any:
 
 class ScopedCreateView(LoginRequiredMixin, generic.CreateView):
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not self.model.objects.all().creatable_by(request.user):
+        if request.user.is_authenticated and not self.model.objects.all().creatable_by(
+            request.user
+        ):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -92,7 +96,9 @@ class ScopedCreateView(LoginRequiredMixin, generic.CreateView):
         return services.create_object(actor=actor, model=self.model, data=data)
 
     def form_valid(self, form):
-        data = {name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data}
+        data = {
+            name: form.cleaned_data[name] for name in form._meta.fields if name in form.cleaned_data
+        }
         obj = _apply_write_errors(
             form,
             lambda: services.write_in_scope(
@@ -140,8 +146,13 @@ class ScopedUpdateView(ScopedQuerysetMixin, generic.UpdateView):
             )
         except StaleObjectError as error:
             self.stale_changes = error.changes
-            form.add_error(None, _("Someone else changed this record since you opened it. "
-                                   "Review their changes below, then save again."))
+            form.add_error(
+                None,
+                _(
+                    "Someone else changed this record since you opened it. "
+                    "Review their changes below, then save again."
+                ),
+            )
             form.data = form.data.copy()
             form.data["version"] = error.obj.version
             response = self.form_invalid(form)
@@ -156,3 +167,28 @@ class ScopedUpdateView(ScopedQuerysetMixin, generic.UpdateView):
         context = super().get_context_data(**kwargs)
         context["stale_changes"] = self.stale_changes
         return context
+
+
+class ScopedArchiveView(ScopedQuerysetMixin, generic.View):
+    """POST-only: archive one record the user may edit, then go back to it."""
+
+    http_method_names = ["post"]
+
+    def archive_object(self, *, actor, obj):
+        return services.archive_object(actor=actor, obj=obj)
+
+    def post(self, request, pk):
+        from django.contrib import messages
+        from django.shortcuts import get_object_or_404, redirect
+
+        obj = get_object_or_404(self.get_queryset(), pk=pk)
+        if not self.model.objects.editable_by(request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied
+        try:
+            self.archive_object(actor=request.user, obj=obj)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Archived."))
+        return redirect(obj.get_absolute_url())

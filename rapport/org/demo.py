@@ -16,14 +16,20 @@ LEAD_EAST = ("wang.fang", "王芳", "Wang Fang")
 LEAD_NORTH = ("li.qiang", "李强", "Li Qiang")
 QUALITY = ("chen.jing", "陈静", "Chen Jing")
 AMS_EAST = [
-    ("liu.yang", "刘洋", "Liu Yang"), ("zhang.min", "张敏", "Zhang Min"),
-    ("yang.jie", "杨杰", "Yang Jie"), ("huang.li", "黄丽", "Huang Li"),
-    ("zhou.tao", "周涛", "Zhou Tao"), ("wu.xia", "吴霞", "Wu Xia"),
+    ("liu.yang", "刘洋", "Liu Yang"),
+    ("zhang.min", "张敏", "Zhang Min"),
+    ("yang.jie", "杨杰", "Yang Jie"),
+    ("huang.li", "黄丽", "Huang Li"),
+    ("zhou.tao", "周涛", "Zhou Tao"),
+    ("wu.xia", "吴霞", "Wu Xia"),
 ]
 AMS_NORTH = [
-    ("xu.hao", "徐浩", "Xu Hao"), ("sun.yan", "孙燕", "Sun Yan"),
-    ("ma.jun", "马骏", "Ma Jun"), ("zhu.lin", "朱琳", "Zhu Lin"),
-    ("hu.bin", "胡斌", "Hu Bin"), ("guo.ting", "郭婷", "Guo Ting"),
+    ("xu.hao", "徐浩", "Xu Hao"),
+    ("sun.yan", "孙燕", "Sun Yan"),
+    ("ma.jun", "马骏", "Ma Jun"),
+    ("zhu.lin", "朱琳", "Zhu Lin"),
+    ("hu.bin", "胡斌", "Hu Bin"),
+    ("guo.ting", "郭婷", "Guo Ting"),
 ]
 VIEWER = ("he.ping", "何平", "He Ping")
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from rapport.org.models import Membership, Role, Team
+from rapport.org.models import JobDescription, Membership, Role, Team
 
 User = get_user_model()
 
@@ -44,8 +44,11 @@ class UserFilter(django_filters.FilterSet):
 
     @property
     def qs(self):
-        # Team and role filters join memberships; keep one row per user.
-        return super().qs.distinct()
+        queryset = super().qs
+        # Team and role filters join memberships: keep one row per user, only then.
+        if self.form.is_bound and any(self.data.get(key) for key in ("team", "role")):
+            queryset = queryset.distinct()
+        return queryset
 
 
 class TeamFilter(django_filters.FilterSet):
@@ -72,3 +75,19 @@ class MembershipFilter(django_filters.FilterSet):
     class Meta:
         model = Membership
         fields = ["team", "user", "role"]
+
+
+class JobDescriptionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    team = django_filters.NumberFilter(field_name="team_id", label=_("Team"))
+    archived = django_filters.BooleanFilter(
+        field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("Archived")
+    )
+
+    class Meta:
+        model = JobDescription
+        fields = ["q", "team", "archived"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:100]
+        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))

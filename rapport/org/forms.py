@@ -8,7 +8,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.views import VersionedModelForm
-from rapport.org.models import Membership, Team
+from rapport.org.models import JobDescription, Membership, Team
+from rapport.org.selectors import job_description_teams
 
 User = get_user_model()
 
@@ -26,7 +27,15 @@ def _validate_time_zone(value: str) -> None:
 class UserForm(VersionedModelForm):
     class Meta:
         model = User
-        fields = ["username", "email", "full_name", "english_name", "phone", "language", "time_zone"]
+        fields = [
+            "username",
+            "email",
+            "full_name",
+            "english_name",
+            "phone",
+            "language",
+            "time_zone",
+        ]
 
     def clean_time_zone(self):
         value = self.cleaned_data.get("time_zone", "").strip()
@@ -84,5 +93,18 @@ class MembershipForm(VersionedModelForm):
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("What the token is for, e.g. \"reporting script\"."))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_('What the token is for, e.g. "reporting script".'),
+    )
+
+
+class JobDescriptionForm(VersionedModelForm):
+    class Meta:
+        model = JobDescription
+        fields = ["team", "title", "summary", "responsibilities", "requirements"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = job_description_teams(user)

@@ -29,7 +29,21 @@ class Role(models.TextChoices):
 ROLES_REQUIRING_2FA = frozenset({Role.ADMIN, Role.TEAM_LEAD})
 
 
-class UserQuerySet(ScopedQuerySet):
+class AdminWritesQuerySet(ScopedQuerySet):
+    """Organisation data: everyone reads within scope, only admins create and change."""
+
+    def editable_by(self, user):
+        from rapport.org.scope import scope_for
+
+        return self.all() if scope_for(user).is_admin else self.none()
+
+    def creatable_by(self, user) -> bool:
+        from rapport.org.scope import scope_for
+
+        return scope_for(user).is_admin
+
+
+class UserQuerySet(AdminWritesQuerySet):
     def visible_to(self, user) -> UserQuerySet:
         from rapport.org.scope import scope_for
 
@@ -40,11 +54,6 @@ class UserQuerySet(ScopedQuerySet):
             return self.none()
         in_teams = Membership.objects.filter(team_id__in=scope.team_ids).values("user_id")
         return self.filter(Q(pk=user.pk) | Q(pk__in=in_teams))
-
-    def editable_by(self, user) -> UserQuerySet:
-        from rapport.org.scope import scope_for
-
-        return self.all() if scope_for(user).is_admin else self.none()
 
 
 class RapportUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -99,7 +108,7 @@ class User(AbstractUser):
         return reverse("org:user-detail", args=[self.pk])
 
 
-class TeamQuerySet(ScopedQuerySet):
+class TeamQuerySet(AdminWritesQuerySet):
     def visible_to(self, user) -> TeamQuerySet:
         from rapport.org.scope import scope_for
 
@@ -107,11 +116,6 @@ class TeamQuerySet(ScopedQuerySet):
         if scope.is_admin:
             return self.all()
         return self.filter(pk__in=scope.team_ids)
-
-    def editable_by(self, user) -> TeamQuerySet:
-        from rapport.org.scope import scope_for
-
-        return self.all() if scope_for(user).is_admin else self.none()
 
     def subtree_of(self, team_ids) -> TeamQuerySet:
         """Teams at or below any of the given teams (materialised path prefix match)."""
@@ -166,7 +170,7 @@ class Team(ArchivableModel):
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 
 
-class MembershipQuerySet(ScopedQuerySet):
+class MembershipQuerySet(AdminWritesQuerySet):
     def visible_to(self, user) -> MembershipQuerySet:
         from rapport.org.scope import scope_for
 
@@ -176,11 +180,6 @@ class MembershipQuerySet(ScopedQuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(Q(team_id__in=scope.team_ids) | Q(user_id=user.pk))
-
-    def editable_by(self, user) -> MembershipQuerySet:
-        from rapport.org.scope import scope_for
-
-        return self.all() if scope_for(user).is_admin else self.none()
 
 
 class Membership(BaseModel):
@@ -230,9 +229,9 @@ class ApiTokenQuerySet(ScopedQuerySet):
 
     def usable(self) -> ApiTokenQuerySet:
         now = timezone.now()
-        return self.filter(
-            revoked_at__isnull=True, user__is_active=True
-        ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
 
 
 class ApiToken(BaseModel):
@@ -271,3 +270,55 @@ class ApiToken(BaseModel):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class JobDescriptionQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> JobDescriptionQuerySet:
+        from rapport.org.scope import scope_for
+
+        scope = scope_for(user)
+        if scope.is_admin:
+            return self.all()
+        return self.filter(team_id__in=scope.team_ids)
+
+    def editable_by(self, user) -> JobDescriptionQuerySet:
+        from rapport.org.scope import scope_for
+
+        scope = scope_for(user)
+        if scope.is_admin:
+            return self.all()
+        return self.filter(team_id__in=scope.led_team_ids)
+
+    def creatable_by(self, user) -> bool:
+        from rapport.org.scope import scope_for
+
+        return scope_for(user).can_manage_team
+
+
+class JobDescription(ArchivableModel):
+    """岗位职责: what a role in a team is responsible for. Everyone in the team reads it;
+    the team's lead and admins write it. Added by following docs/adding-an-entity.md."""
+
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="job_descriptions"
+    )
+    title = models.CharField(_("title"), max_length=100)
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    responsibilities = models.TextField(_("responsibilities"), max_length=5000)
+    requirements = models.TextField(_("requirements"), max_length=5000, blank=True)
+
+    objects = JobDescriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("job description")
+        verbose_name_plural = _("job descriptions")
+        ordering = ["team__path", "title"]
+        constraints = [
+            models.UniqueConstraint("team", "title", name="org_jobdescription_title_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("org:jobdescription-detail", args=[self.pk])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from rapport.org.models import ROLES_REQUIRING_2FA, Membership, Role, Team
 
 _CACHE_ATTR = "_rapport_scope"
@@ -60,20 +62,21 @@ ANONYMOUS = Scope(user_id=None)
 
 
 def compute_scope(user) -> Scope:
+    """One query for the memberships, one more for the subtrees of led/QM teams."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     rows = list(
         Membership.objects.filter(user_id=user.pk, team__archived_at__isnull=True).values_list(
-            "team_id", "role", "is_primary"
+            "team_id", "role", "is_primary", "team__path"
         )
     )
-    roles = frozenset(role for _, role, _ in rows)
-    member = frozenset(team_id for team_id, _, _ in rows)
-    wide = {team_id for team_id, role, _ in rows if role in {Role.TEAM_LEAD, Role.QUALITY_MANAGER}}
+    roles = frozenset(row[1] for row in rows)
+    member = frozenset(row[0] for row in rows)
+    wide = {row[0]: row[3] for row in rows if row[1] in {Role.TEAM_LEAD, Role.QUALITY_MANAGER}}
     below = _subtrees(wide)
-    led = _pick(below, {t for t, r, _ in rows if r == Role.TEAM_LEAD})
-    quality = _pick(below, {t for t, r, _ in rows if r == Role.QUALITY_MANAGER})
-    primary = next((team_id for team_id, _, is_primary in rows if is_primary), None)
+    led = _pick(below, {row[0] for row in rows if row[1] == Role.TEAM_LEAD})
+    quality = _pick(below, {row[0] for row in rows if row[1] == Role.QUALITY_MANAGER})
+    primary = next((row[0] for row in rows if row[2]), None)
     return Scope(
         user_id=user.pk,
         is_admin=user.is_superuser or Role.ADMIN in roles,
@@ -86,14 +89,16 @@ def compute_scope(user) -> Scope:
     )
 
 
-def _subtrees(root_ids: set[int]) -> dict[int, set[int]]:
-    """Map each root team to the ids of itself and all its live descendants (one query)."""
-    if not root_ids:
+def _subtrees(roots: dict[int, str]) -> dict[int, set[int]]:
+    """Map each root team id (with its path) to itself and all its live descendants."""
+    if not roots:
         return {}
-    roots = dict(Team.objects.filter(pk__in=root_ids).values_list("pk", "path"))
     result: dict[int, set[int]] = {root: {root} for root in roots}
-    below = Team.objects.subtree_of(root_ids).filter(archived_at__isnull=True)
-    for team_id, path in below.values_list("pk", "path"):
+    prefix = Q()
+    for path in roots.values():
+        prefix |= Q(path__startswith=path)
+    below = Team.objects.filter(prefix, archived_at__isnull=True).values_list("pk", "path")
+    for team_id, path in below:
         for root, root_path in roots.items():
             if path.startswith(root_path):
                 result[root].add(team_id)
@@ -101,7 +106,10 @@ def _subtrees(root_ids: set[int]) -> dict[int, set[int]]:
 
 
 def _pick(subtrees: dict[int, set[int]], roots: set[int]) -> frozenset[int]:
-    return frozenset().union(*(subtrees.get(root, {root}) for root in roots)) if roots else frozenset()
+    picked: set[int] = set()
+    for root in roots:
+        picked |= subtrees.get(root, {root})
+    return frozenset(picked)
 
 
 def scope_for(user) -> Scope:

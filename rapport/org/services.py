@@ -32,14 +32,21 @@ def user_create(*, actor, data: dict[str, Any], password: str | None = None) -> 
     if password:
         from django.contrib.auth.password_validation import validate_password
 
-        validate_password(password, user)
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from None
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    record(actor=actor, action=Action.CREATE, obj=user,
-           changes={k: [None, v] for k, v in snapshot(user, USER_FIELDS).items() if v})
+    record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=user,
+        changes={k: [None, v] for k, v in snapshot(user, USER_FIELDS).items() if v},
+    )
     return user
 
 
@@ -78,10 +85,18 @@ def user_deactivate(*, actor, user: User, reason: str = "") -> User:
     now = timezone.now()
     revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
     sessions = _end_sessions(user)
-    record(actor=actor, action=Action.DEACTIVATE, obj=user,
-           changes={"is_active": [True, False]},
-           extra={"reason": reason, "tokens_revoked": revoked, "sessions_ended": sessions,
-                  "version": user.version})
+    record(
+        actor=actor,
+        action=Action.DEACTIVATE,
+        obj=user,
+        changes={"is_active": [True, False]},
+        extra={
+            "reason": reason,
+            "tokens_revoked": revoked,
+            "sessions_ended": sessions,
+            "version": user.version,
+        },
+    )
     return user
 
 
@@ -92,8 +107,13 @@ def user_activate(*, actor, user: User) -> User:
     core.bump_version(user, None)
     user.is_active = True
     user.save(update_fields=["is_active", "updated_at", "version"])
-    record(actor=actor, action=Action.ACTIVATE, obj=user, changes={"is_active": [False, True]},
-           extra={"version": user.version})
+    record(
+        actor=actor,
+        action=Action.ACTIVATE,
+        obj=user,
+        changes={"is_active": [False, True]},
+        extra={"version": user.version},
+    )
     return user
 
 
@@ -130,7 +150,7 @@ def team_update(*, actor, team: Team, data: dict[str, Any], expected_version=Non
     if new_path != old_path:
         # Moving a team rewrites the path of its whole subtree.
         for below in Team.objects.filter(path__startswith=old_path).only("pk", "path"):
-            below.path = new_path + below.path[len(old_path):]
+            below.path = new_path + below.path[len(old_path) :]
             below.save(update_fields=["path"])
         team.path = new_path
     return team
@@ -153,15 +173,21 @@ def membership_create(*, actor, data: dict[str, Any]) -> Membership:
     elif data.get("is_primary"):
         Membership.objects.filter(user=user, is_primary=True).update(is_primary=False)
     membership = core.create_object(actor=actor, model=Membership, data=data)
-    record(actor=actor, action=Action.ROLE, obj=user,
-           changes={"role": [None, membership.role]}, extra={"team": membership.team_id})
+    record(
+        actor=actor,
+        action=Action.ROLE,
+        obj=user,
+        changes={"role": [None, membership.role]},
+        extra={"team": membership.team_id},
+    )
     forget_scope(user)
     return membership
 
 
 @transaction.atomic
-def membership_update(*, actor, membership: Membership, data: dict[str, Any],
-                      expected_version=None) -> Membership:
+def membership_update(
+    *, actor, membership: Membership, data: dict[str, Any], expected_version=None
+) -> Membership:
     if {"user", "team"} & set(data) and (
         data.get("user", membership.user) != membership.user
         or data.get("team", membership.team) != membership.team
@@ -171,12 +197,19 @@ def membership_update(*, actor, membership: Membership, data: dict[str, Any],
     old_role = membership.role
     if data.get("is_primary"):
         Membership.objects.filter(user_id=membership.user_id, is_primary=True).exclude(
-            pk=membership.pk).update(is_primary=False)
-    membership = core.update_object(actor=actor, obj=membership, data=data,
-                                    expected_version=expected_version)
+            pk=membership.pk
+        ).update(is_primary=False)
+    membership = core.update_object(
+        actor=actor, obj=membership, data=data, expected_version=expected_version
+    )
     if membership.role != old_role:
-        record(actor=actor, action=Action.ROLE, obj=membership.user,
-               changes={"role": [old_role, membership.role]}, extra={"team": membership.team_id})
+        record(
+            actor=actor,
+            action=Action.ROLE,
+            obj=membership.user,
+            changes={"role": [old_role, membership.role]},
+            extra={"team": membership.team_id},
+        )
     forget_scope(membership.user)
     return membership
 
@@ -186,8 +219,13 @@ def membership_end(*, actor, membership: Membership) -> None:
     """End a membership (the audit log keeps who was where, and when)."""
     user, team_id, role = membership.user, membership.team_id, membership.role
     was_primary = membership.is_primary
-    record(actor=actor, action=Action.ROLE, obj=user, changes={"role": [role, None]},
-           extra={"team": team_id, "ended": True})
+    record(
+        actor=actor,
+        action=Action.ROLE,
+        obj=user,
+        changes={"role": [role, None]},
+        extra={"team": team_id, "ended": True},
+    )
     record(actor=actor, action=Action.DELETE, obj=membership)
     membership.delete()
     if was_primary:
@@ -208,12 +246,21 @@ def token_create(*, actor, user: User, name: str, expires_at=None) -> tuple[ApiT
     if not user.is_active:
         raise ValidationError({"user": _("Inactive users cannot have API tokens.")})
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip() or _("API token"), key_prefix=key[:10],
-                     key_hash=ApiToken.hash_key(key), expires_at=expires_at)
+    token = ApiToken(
+        user=user,
+        name=name.strip() or _("API token"),
+        key_prefix=key[:10],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=expires_at,
+    )
     token.full_clean()
     token.save()
-    record(actor=actor, action=Action.TOKEN_CREATE, obj=token,
-           extra={"user": user.pk, "name": token.name})
+    record(
+        actor=actor,
+        action=Action.TOKEN_CREATE,
+        obj=token,
+        extra={"user": user.pk, "name": token.name},
+    )
     return token, key
 
 

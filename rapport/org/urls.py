@@ -1,6 +1,7 @@
 from django.urls import path
 
-from rapport.org import views
+from rapport.org.views import job_descriptions as jd
+from rapport.org.views import people as views
 
 app_name = "org"
 
@@ -22,4 +23,13 @@ urlpatterns = [
     path("profile/tokens/", views.token_create, name="token-create"),
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("language/", views.set_language, name="set-language"),
+    path("job-descriptions/", jd.JobDescriptionListView.as_view(), name="jobdescription-list"),
+    path("job-descriptions/new/", jd.JobDescriptionCreateView.as_view(),
+         name="jobdescription-create"),
+    path("job-descriptions/<int:pk>/", jd.JobDescriptionDetailView.as_view(),
+         name="jobdescription-detail"),
+    path("job-descriptions/<int:pk>/edit/", jd.JobDescriptionUpdateView.as_view(),
+         name="jobdescription-update"),
+    path("job-descriptions/<int:pk>/archive/", jd.JobDescriptionArchiveView.as_view(),
+         name="jobdescription-archive"),
 ]

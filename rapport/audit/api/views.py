@@ -13,8 +13,18 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = [
-            "id", "occurred_at", "actor", "actor_label", "action", "object_type", "object_id",
-            "object_label", "changes", "extra", "ip_address", "request_id",
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "object_label",
+            "changes",
+            "extra",
+            "ip_address",
+            "request_id",
         ]
 
     def get_object_type(self, obj) -> str | None:

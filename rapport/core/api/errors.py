@@ -33,7 +33,9 @@ def _flatten(detail) -> list[str]:
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
         return {
-            key: [str(m) for m in _flatten(value)] if not isinstance(value, dict) else _field_errors(value)
+            key: [str(m) for m in _flatten(value)]
+            if not isinstance(value, dict)
+            else _field_errors(value)
             for key, value in detail.items()
         }
     return {"non_field_errors": [str(m) for m in _flatten(detail)]}
@@ -45,7 +47,9 @@ def _body(code: str, message: str, errors: dict | None = None, **more) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

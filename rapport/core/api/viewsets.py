@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
@@ -118,3 +120,19 @@ def _version_of(etag_header: str) -> int:
         return int(tail[1].strip('"')) if len(tail) == 2 else 0
     except ValueError:
         return 0
+
+
+class ArchiveActionMixin:
+    """Adds POST <detail>/archive/ to a ScopedModelViewSet (records are never deleted)."""
+
+    def archive_object(self, *, actor, obj):
+        return services.archive_object(actor=actor, obj=obj)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        obj = self.get_object()
+        if not self.model.objects.editable_by(request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied()
+        obj = self.archive_object(actor=request.user, obj=obj)
+        return self._with_etag(Response(self._read(obj)), obj)

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from rapport.core.api.serializers import StrictModelSerializer, StrictSerializer
-from rapport.org.models import Membership, Role, Team
+from rapport.org.models import JobDescription, Membership, Role, Team
+from rapport.org.selectors import job_description_teams
 
 User = get_user_model()
 
@@ -24,15 +25,29 @@ class UserSerializer(StrictModelSerializer):
     class Meta:
         model = User
         fields = [
-            "id", "username", "email", "full_name", "english_name", "phone", "language",
-            "time_zone", "is_active", "last_login", "date_joined", "version", "memberships",
+            "id",
+            "username",
+            "email",
+            "full_name",
+            "english_name",
+            "phone",
+            "language",
+            "time_zone",
+            "is_active",
+            "last_login",
+            "date_joined",
+            "version",
+            "memberships",
         ]
         read_only_fields = ["is_active", "last_login", "date_joined", "version"]
 
 
 class UserCreateSerializer(UserSerializer):
     password = serializers.CharField(
-        write_only=True, required=False, max_length=128, style={"input_type": "password"},
+        write_only=True,
+        required=False,
+        max_length=128,
+        style={"input_type": "password"},
         help_text=_("Leave empty to create a user who cannot sign in with a password yet."),
     )
 
@@ -44,8 +59,16 @@ class TeamSerializer(StrictModelSerializer):
     class Meta:
         model = Team
         fields = [
-            "id", "name", "english_name", "parent", "path", "description", "archived_at",
-            "created_at", "updated_at", "version",
+            "id",
+            "name",
+            "english_name",
+            "parent",
+            "path",
+            "description",
+            "archived_at",
+            "created_at",
+            "updated_at",
+            "version",
         ]
         read_only_fields = ["path", "archived_at", "created_at", "updated_at", "version"]
 
@@ -107,8 +130,12 @@ class MeSerializer(UserSerializer):
 class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField(max_length=254, help_text=_("Username or email address."))
     password = serializers.CharField(max_length=128, style={"input_type": "password"})
-    code = serializers.CharField(max_length=16, required=False, allow_blank=True,
-                                 help_text=_("TOTP code or recovery code, when enrolled."))
+    code = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        help_text=_("TOTP code or recovery code, when enrolled."),
+    )
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
@@ -121,3 +148,21 @@ class DeactivateSerializer(StrictSerializer):
 
 
 ROLE_CHOICES = Role.choices
+
+
+class JobDescriptionSerializer(StrictModelSerializer):
+    class Meta:
+        model = JobDescription
+        fields = [
+            "id", "team", "title", "summary", "responsibilities", "requirements",
+            "archived_at", "created_at", "updated_at", "version",
+        ]
+        read_only_fields = ["archived_at", "created_at", "updated_at", "version"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            # Only teams the user may write job descriptions for are valid choices.
+            fields["team"].queryset = job_description_teams(request.user)
+        return fields

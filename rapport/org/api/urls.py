@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("users", views.UserViewSet, basename="user")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("memberships", views.MembershipViewSet, basename="membership")
+router.register("job-descriptions", views.JobDescriptionViewSet, basename="jobdescription")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="auth-token"),

@@ -12,12 +12,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from rapport.core.api.viewsets import ScopedModelViewSet
+from rapport.core.api.viewsets import ArchiveActionMixin, ScopedModelViewSet
 from rapport.core.services import write_in_scope
 from rapport.org import services
 from rapport.org.api import serializers as s
-from rapport.org.filters import MembershipFilter, TeamFilter, UserFilter
-from rapport.org.models import Membership, Team
+from rapport.org.filters import JobDescriptionFilter, MembershipFilter, TeamFilter, UserFilter
+from rapport.org.models import JobDescription, Membership, Team
 from rapport.org.scope import scope_for
 from rapport.org.totp import has_totp, verify_second_factor
 
@@ -42,8 +42,9 @@ class UserViewSet(ScopedModelViewSet):
         return services.user_create(actor=actor, data=data, password=password)
 
     def update_object(self, *, actor, obj, data, expected_version):
-        return services.user_update(actor=actor, user=obj, data=data,
-                                    expected_version=expected_version)
+        return services.user_update(
+            actor=actor, user=obj, data=data, expected_version=expected_version
+        )
 
     @extend_schema(request=s.DeactivateSerializer, responses=s.UserSerializer)
     @action(detail=True, methods=["post"])
@@ -52,8 +53,9 @@ class UserViewSet(ScopedModelViewSet):
         user = self._editable_object()
         body = s.DeactivateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.user_deactivate(actor=request.user, user=user,
-                                 reason=body.validated_data.get("reason", ""))
+        services.user_deactivate(
+            actor=request.user, user=user, reason=body.validated_data.get("reason", "")
+        )
         return Response(self._read(user))
 
     @extend_schema(request=None, responses=s.UserSerializer)
@@ -84,8 +86,9 @@ class TeamViewSet(ScopedModelViewSet):
         return services.team_create(actor=actor, data=data)
 
     def update_object(self, *, actor, obj, data, expected_version):
-        return services.team_update(actor=actor, team=obj, data=data,
-                                    expected_version=expected_version)
+        return services.team_update(
+            actor=actor, team=obj, data=data, expected_version=expected_version
+        )
 
     @extend_schema(request=None, responses=s.TeamSerializer)
     @action(detail=True, methods=["post"])
@@ -112,8 +115,9 @@ class MembershipViewSet(ScopedModelViewSet):
         return services.membership_create(actor=actor, data=data)
 
     def update_object(self, *, actor, obj, data, expected_version):
-        return services.membership_update(actor=actor, membership=obj, data=data,
-                                          expected_version=expected_version)
+        return services.membership_update(
+            actor=actor, membership=obj, data=data, expected_version=expected_version
+        )
 
     def destroy(self, request, pk=None):
         """End a membership. The audit log keeps the record of it."""
@@ -139,7 +143,9 @@ class MeView(APIView):
         data = {k: v for k, v in body.validated_data.items() if k in allowed}
         user = write_in_scope(
             request.user,
-            lambda: services.user_update(actor=request.user, user=User.objects.get(pk=request.user.pk), data=data),
+            lambda: services.user_update(
+                actor=request.user, user=User.objects.get(pk=request.user.pk), data=data
+            ),
         )
         return Response(s.MeSerializer(user).data)
 
@@ -168,6 +174,19 @@ class ObtainTokenView(APIView):
                 _("Your role requires two-factor authentication. Set it up in your profile first.")
             )
         if not verify_second_factor(user, data.get("code", "")):
-            raise AuthenticationFailed(_("A valid two-factor code is required."), code="two_factor_required")
+            raise AuthenticationFailed(
+                _("A valid two-factor code is required."), code="two_factor_required"
+            )
         _token, key = services.token_create(actor=user, user=user, name=data.get("name") or "API")
         return Response({"token": key}, status=status.HTTP_201_CREATED)
+
+
+class JobDescriptionViewSet(ArchiveActionMixin, ScopedModelViewSet):
+    """Job descriptions (岗位职责). A team's lead and admins write them; the team reads them."""
+
+    model = JobDescription
+    serializer_class = s.JobDescriptionSerializer
+    filterset_class = JobDescriptionFilter
+    select_related = ("team",)
+    ordering_fields = ["title", "created_at"]
+    ordering = ["team__path", "title"]

@@ -25,8 +25,13 @@ class TeamScopeTests(ScopeContract, PersonaTestCase):
 
     def objects(self):
         p = self.p
-        return {"company": p.company, "sales": p.sales, "team_a": p.team_a, "team_b": p.team_b,
-                "quality": p.quality}
+        return {
+            "company": p.company,
+            "sales": p.sales,
+            "team_a": p.team_a,
+            "team_b": p.team_b,
+            "quality": p.quality,
+        }
 
 
 class UserScopeTests(ScopeContract, PersonaTestCase):
@@ -49,8 +54,20 @@ class UserScopeTests(ScopeContract, PersonaTestCase):
     editable = {"admin": "*"}
 
     def objects(self):
-        return {name: getattr(self.p, name) for name in
-                ["admin", "lead_a", "lead_b", "am_a1", "am_a2", "am_b1", "qm", "viewer", "outsider"]}
+        return {
+            name: getattr(self.p, name)
+            for name in [
+                "admin",
+                "lead_a",
+                "lead_b",
+                "am_a1",
+                "am_a2",
+                "am_b1",
+                "qm",
+                "viewer",
+                "outsider",
+            ]
+        }
 
 
 class MembershipScopeTests(ScopeContract, PersonaTestCase):
@@ -82,7 +99,8 @@ class LeadSubtreeTests(PersonaTestCase):
         from rapport.org.models import Role
 
         services.membership_create(
-            actor=self.p.admin, data={"user": self.p.lead_b, "team": self.p.sales, "role": Role.TEAM_LEAD}
+            actor=self.p.admin,
+            data={"user": self.p.lead_b, "team": self.p.sales, "role": Role.TEAM_LEAD},
         )
         lead = User.objects.get(pk=self.p.lead_b.pk)
         self.assertEqual(

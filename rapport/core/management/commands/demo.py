@@ -12,10 +12,16 @@ class Command(BaseCommand):
     help = "Build the demo organisation and print its logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true",
-                            help="Do nothing (and succeed) when users already exist.")
-        parser.add_argument("--logins", action="store_true",
-                            help="Only print the demo logins that exist in the database.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when users already exist.",
+        )
+        parser.add_argument(
+            "--logins",
+            action="store_true",
+            help="Only print the demo logins that exist in the database.",
+        )
 
     def handle(self, *args, if_empty: bool = False, logins: bool = False, **options):
         from rapport.org.models import User
@@ -36,7 +42,9 @@ class Command(BaseCommand):
         self.print_logins(ctx)
 
     def print_logins(self, ctx: DemoContext) -> None:
-        self.stdout.write(self.style.SUCCESS("\nDemo logins (password for all: %s)" % ctx.logins[0][1]))
+        self.stdout.write(
+            self.style.SUCCESS(f"\nDemo logins (password for all: {ctx.logins[0][1]})")
+        )
         for username, _password, role in ctx.logins:
             self.stdout.write(f"  {username:<12} {role}")
 
@@ -45,7 +53,9 @@ class Command(BaseCommand):
         from rapport.org.models import Membership
 
         rows = (
-            Membership.objects.filter(user__email__endswith="@demo.rapport.local", user__is_active=True)
+            Membership.objects.filter(
+                user__email__endswith="@demo.rapport.local", user__is_active=True
+            )
             .select_related("user")
             .order_by("pk")
         )

@@ -40,7 +40,9 @@ class UserCreateView(base.ScopedCreateView):
     template_name = "org/form.html"
 
     def create_object(self, *, actor, data):
-        return services.user_create(actor=actor, data=data, password=self.request.POST.get("password") or None)
+        return services.user_create(
+            actor=actor, data=data, password=self.request.POST.get("password") or None
+        )
 
     def get_success_url(self):
         return self.object.get_absolute_url()
@@ -52,7 +54,9 @@ class UserUpdateView(base.ScopedUpdateView):
     template_name = "org/form.html"
 
     def update_object(self, *, actor, obj, data, expected_version):
-        return services.user_update(actor=actor, user=obj, data=data, expected_version=expected_version)
+        return services.user_update(
+            actor=actor, user=obj, data=data, expected_version=expected_version
+        )
 
 
 class TeamListView(base.ScopedListView):
@@ -105,7 +109,9 @@ class TeamUpdateView(base.ScopedUpdateView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def update_object(self, *, actor, obj, data, expected_version):
-        return services.team_update(actor=actor, team=obj, data=data, expected_version=expected_version)
+        return services.team_update(
+            actor=actor, team=obj, data=data, expected_version=expected_version
+        )
 
 
 def _editable(model, user, pk):
@@ -141,8 +147,11 @@ def membership_add(request, pk):
     form = forms.MembershipForm(request.POST, user=request.user)
     if form.is_valid():
         data = {**form.changed_data_dict(), "team": team}
-        _run(request, lambda: services.membership_create(actor=request.user, data=data),
-             _("Member added."))
+        _run(
+            request,
+            lambda: services.membership_create(actor=request.user, data=data),
+            _("Member added."),
+        )
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
@@ -156,8 +165,11 @@ def membership_add(request, pk):
 def membership_end(request, pk):
     membership = _editable(Membership, request.user, pk)
     team = membership.team
-    _run(request, lambda: services.membership_end(actor=request.user, membership=membership),
-         _("Membership ended."))
+    _run(
+        request,
+        lambda: services.membership_end(actor=request.user, membership=membership),
+        _("Membership ended."),
+    )
     return redirect(team.get_absolute_url())
 
 
@@ -166,8 +178,11 @@ def membership_end(request, pk):
 def user_deactivate(request, pk):
     person = _editable(User, request.user, pk)
     reason = request.POST.get("reason", "")[:500]
-    _run(request, lambda: services.user_deactivate(actor=request.user, user=person, reason=reason),
-         _("User deactivated; their sessions and API tokens have ended."))
+    _run(
+        request,
+        lambda: services.user_deactivate(actor=request.user, user=person, reason=reason),
+        _("User deactivated; their sessions and API tokens have ended."),
+    )
     return redirect(person.get_absolute_url())
 
 
@@ -175,7 +190,11 @@ def user_deactivate(request, pk):
 @require_POST
 def user_activate(request, pk):
     person = _editable(User, request.user, pk)
-    _run(request, lambda: services.user_activate(actor=request.user, user=person), _("User activated."))
+    _run(
+        request,
+        lambda: services.user_activate(actor=request.user, user=person),
+        _("User activated."),
+    )
     return redirect(person.get_absolute_url())
 
 
@@ -187,8 +206,12 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         fresh = User.objects.get(pk=me.pk)
         try:
-            services.user_update(actor=request.user, user=fresh, data=form.changed_data_dict(),
-                                 expected_version=form.cleaned_data.get("version"))
+            services.user_update(
+                actor=request.user,
+                user=fresh,
+                data=form.changed_data_dict(),
+                expected_version=form.cleaned_data.get("version"),
+            )
         except Exception as error:  # noqa: BLE001 - shown to the user below
             from rapport.core.errors import StaleObjectError
 
@@ -199,10 +222,16 @@ def profile(request):
             messages.success(request, _("Profile saved."))
             return redirect("org:profile")
     tokens = request.user.api_tokens.filter(revoked_at__isnull=True)
-    return render(request, "org/profile.html", {
-        "form": form, "tokens": tokens, "token_form": forms.TokenForm(),
-        "new_token": request.session.pop("rapport_new_token", None),
-    })
+    return render(
+        request,
+        "org/profile.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "token_form": forms.TokenForm(),
+            "new_token": request.session.pop("rapport_new_token", None),
+        },
+    )
 
 
 @login_required
@@ -212,8 +241,9 @@ def token_create(request):
     if not form.is_valid():
         messages.error(request, _("Give the token a name of at most 100 characters."))
         return redirect(reverse("org:profile") + "#tokens")
-    _token, key = services.token_create(actor=request.user, user=request.user,
-                                        name=form.cleaned_data["name"])
+    _token, key = services.token_create(
+        actor=request.user, user=request.user, name=form.cleaned_data["name"]
+    )
     # Shown once, on the next page only.
     request.session["rapport_new_token"] = key
     return redirect(reverse("org:profile") + "#tokens")
@@ -238,12 +268,20 @@ def set_language(request):
     if language not in dict(settings.LANGUAGES):
         language = settings.LANGUAGE_CODE
     if request.user.is_authenticated and request.user.language != language:
-        services.user_update(actor=request.user, user=User.objects.get(pk=request.user.pk),
-                             data={"language": language})
+        services.user_update(
+            actor=request.user,
+            user=User.objects.get(pk=request.user.pk),
+            data={"language": language},
+        )
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "/"
     response = redirect(target)
-    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
-                        max_age=365 * 24 * 3600, secure=request.is_secure())
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        samesite="Lax",
+        max_age=365 * 24 * 3600,
+        secure=request.is_secure(),
+    )
     return response

@@ -1,0 +1,1 @@
+"""Org pages, split by sub-domain: people and teams, profile, job descriptions."""
