@@ -1,5 +1,7 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -8,6 +10,14 @@ from rapport.audit.api.views import AuditEventViewSet
 from rapport.core import pages
 from rapport.core.api.jobs import JobViewSet
 from rapport.core.health import healthz
+
+# The admin signs in through allauth, never its own password-only form: the one sign-in
+# with two-factor authentication, lockout and audit.
+admin.site.login = secure_admin_login(admin.site.login)
+
+# The admin site signs in through allauth, so its two-factor step cannot be skipped.
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Rapport"
 
 api_router = SimpleRouter()
 api_router.register("audit-events", AuditEventViewSet, basename="auditevent")
