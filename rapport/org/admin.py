@@ -3,18 +3,8 @@ and API, which call the audited services."""
 
 from django.contrib import admin
 
-from rapport.org.models import ApiToken, Membership, Team, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from rapport.core.admin import ReadOnlyAdmin
+from rapport.org.models import ApiToken, JobDescription, Membership, Team, User
 
 
 @admin.register(User)
@@ -41,3 +31,8 @@ class MembershipAdmin(ReadOnlyAdmin):
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at"]
     exclude = ["key_hash"]
+
+
+@admin.register(JobDescription)
+class JobDescriptionAdmin(ReadOnlyAdmin):
+    list_display = ["title", "team", "archived_at"]

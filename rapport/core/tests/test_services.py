@@ -11,12 +11,14 @@ from rapport.org.models import JobDescription, Team
 
 class WriteInScopeTests(PersonaTestCase):
     def test_a_write_that_leaves_the_users_scope_is_rolled_back(self):
-        jd = services.create_object(actor=None, model=JobDescription, data={
-            "team": self.p.team_a, "title": "A", "responsibilities": "r"})
+        jd = services.create_object(
+            actor=None,
+            model=JobDescription,
+            data={"team": self.p.team_a, "title": "A", "responsibilities": "r"},
+        )
 
         def move():
-            return services.update_object(actor=self.p.lead_a, obj=jd,
-                                          data={"team": self.p.team_b})
+            return services.update_object(actor=self.p.lead_a, obj=jd, data={"team": self.p.team_b})
 
         with self.assertRaises(OutOfReachError):
             services.write_in_scope(self.p.lead_a, move)
@@ -75,3 +77,7 @@ class AdminSiteTests(PersonaTestCase):
         self.assertEqual(client.get("/admin/org/team/").status_code, 200)
         self.assertEqual(client.get("/admin/org/team/add/").status_code, 403)
         self.assertEqual(client.get("/admin/audit/auditevent/add/").status_code, 403)
+
+    def test_only_the_admin_role_opens_the_admin_site(self):
+        self.assertEqual(self.web("lead_a").get("/admin/").status_code, 302)
+        self.assertEqual(self.web("admin").get("/admin/").status_code, 200)

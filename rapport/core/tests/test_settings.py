@@ -16,7 +16,10 @@ def _start(**overrides) -> subprocess.CompletedProcess:
     environ.update(overrides)
     return subprocess.run(
         [sys.executable, "-c", "import config.settings"],
-        env=environ, capture_output=True, text=True, timeout=60,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
