@@ -123,39 +123,68 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and job runner ---------------------------------------------------------------------
+# Web processes keep no state of their own (DESIGN §9): the cache is Redis when REDIS_URL is
+# set, else files under var/ that every process on this machine shares. Each test process
+# keeps its own in-memory cache so parallel test runs never see each other's counters.
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
-if REDIS_URL:
-    HUEY = {
-        "huey_class": "huey.RedisHuey",
-        "name": env_str("HUEY_NAME", "rapport"),
-        "url": REDIS_URL,
-        "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
     }
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    HUEY = {
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# huey runs the jobs: SqliteHuey in a file under var/ (no server) by default, RedisHuey when
+# REDIS_URL is set. `rapport run_huey` (or `python -m config.worker`) starts a consumer: its
+# workers run tasks and its scheduler enqueues the periodic tasks once a minute. With several
+# consumers on Redis, start all but one with `--no-periodic` so periodic tasks run once.
+# Task results are not kept: a Job row is where user-visible outcomes live.
+HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
+HUEY = {
+    "name": env_str("HUEY_NAME", "rapport"),
+    "immediate": HUEY_IMMEDIATE,
+    "results": False,
+    "utc": True,
+    "consumer": {
+        "workers": env_int("HUEY_WORKERS", 2, minimum=1),
+        "worker_type": "thread",
+        # Poll the queue often so a user-started job begins within a fraction of a second.
+        "initial_delay": 0.1,
+        "backoff": 1.15,
+        "max_delay": 2.0,
+    },
+}
+if REDIS_URL:
+    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+else:
+    HUEY |= {
         "huey_class": "huey.SqliteHuey",
-        "name": "rapport",
-        "filename": str(VAR_DIR / "huey.sqlite3"),
-        "immediate": HUEY_IMMEDIATE,
-        "consumer": {"workers": env_int("HUEY_WORKERS", 2, minimum=1), "worker_type": "thread"},
+        "filename": env_str("HUEY_SQLITE_PATH", str(VAR_DIR / "huey.sqlite3")),
     }
 
 # --- Accounts and security ----------------------------------------------------------------------
 AUTH_USER_MODEL = "org.User"
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: it refuses a locked-out name before any password check.
     "axes.backends.AxesStandaloneBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -163,6 +192,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
+# django-allauth: sign-in by username or email, no self-service sign-up (admins create
+# accounts), TOTP with recovery codes, and a list of one's own sessions.
 ACCOUNT_ADAPTER = "rapport.org.accounts.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*"]
@@ -170,19 +201,33 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# django-axes counts failures; allauth's own cache-based limits would double count.
+# django-axes counts failed sign-ins in the database; allauth's cache-based limit would
+# count them twice. Its second-factor step shares this limit, so rapport.org.totp puts that
+# step under django-axes too.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_ADAPTER = "rapport.org.totp.MFAAdapter"
+MFA_FORMS = {"authenticate": "rapport.org.totp.AuthenticateForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rapport"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Activity is tracked by rapport.org.middleware.SessionTimeoutMiddleware at most once a
+# minute; allauth's own tracking writes to the database on every request.
+USERSESSIONS_TRACK_ACTIVITY = False
+
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# Behind one reverse proxy, the client address is the last X-Forwarded-For entry.
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if BEHIND_PROXY else 0
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "rapport.org.accounts.axes_username"
+AXES_CLIENT_IP_CALLABLE = "rapport.org.accounts.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_SENSITIVE_PARAMETERS = ["password", "code"]
+# The audit log records every sign-in; axes keeps only the failure counters.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -191,21 +236,35 @@ SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 36
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False  # htmx reads it from the cookie-free meta tag instead; see base.html
+# Pages send the token from the page (hx-headers in base.html), but the Swagger UI at
+# /api/docs/ reads the cookie for "Try it out" with a session, so it stays readable.
+CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SAMESITE = "Lax"
 
 SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# Load balancers probe over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = False
+# Preloading commits the whole domain (every subdomain) to HTTPS in browsers for months
+# and is hard to undo: the operator's decision for their company domain, not ours.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # security.W021 asks for SECURE_HSTS_PRELOAD; see the comment above: preloading is
+    # opt-in (SECURE_HSTS_PRELOAD=true) for a company that owns and wants it for its domain.
+    "security.W021",
+]
 
+# No inline script or style anywhere: every page, allauth's, the admin's and the API docs
+# (SpectacularSwaggerSplitView) load their scripts from this origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -232,6 +291,7 @@ USE_TZ = True
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATICFILES_DIRS = [BASE_DIR / "rapport" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
@@ -296,5 +356,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # A handler of its own stops `run_huey` from adding a second one (double lines).
+        "huey": {
+            "handlers": ["console"],
+            "level": env_choice("HUEY_LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"}),
+            "propagate": False,
+        },
+    },
 }

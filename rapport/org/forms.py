@@ -73,6 +73,7 @@ class TeamForm(VersionedModelForm):
     class Meta:
         model = Team
         fields = ["name", "english_name", "parent", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,6 +105,10 @@ class JobDescriptionForm(VersionedModelForm):
     class Meta:
         model = JobDescription
         fields = ["team", "title", "summary", "responsibilities", "requirements"]
+        widgets = {
+            "responsibilities": forms.Textarea(attrs={"rows": 6}),
+            "requirements": forms.Textarea(attrs={"rows": 4}),
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

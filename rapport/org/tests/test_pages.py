@@ -208,3 +208,17 @@ class ProfileTests(PersonaTestCase):
         )
         client.post(reverse("org:token-revoke", args=[token.pk]))
         self.assertIsNotNone(ApiToken.objects.get(pk=token.pk).revoked_at)
+
+
+class StaticAssetTests(PersonaTestCase):
+    def test_every_asset_of_the_layout_is_served_by_the_app(self):
+        import re
+
+        html = self.web("am_a1").get(reverse("home")).content.decode()
+        assets = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+        self.assertGreaterEqual(len(assets), 5)
+        for asset in assets:
+            with self.subTest(asset=asset):
+                response = self.web(None).get(asset)
+                self.assertEqual(response.status_code, 200)
+        self.assertNotRegex(html, r'(?:src|href)="(?:https?:)?//')
