@@ -19,7 +19,7 @@ from rapport.core.views import ScopedListView
 class AuditEventListView(ScopedListView):
     model = AuditEvent
     filterset_class = AuditEventFilter
-    select_related = ("content_type",)
+    select_related = ("content_type", "actor")
     template_name = "audit/event_list.html"
     ordering = ["-occurred_at", "-id"]
 

@@ -49,7 +49,7 @@ def _organisation(request) -> dict:
 def _recent_activity(request) -> dict:
     from rapport.audit.models import AuditEvent
 
-    return {"events": list(AuditEvent.objects.visible_to(request.user)[:8])}
+    return {"events": list(AuditEvent.objects.visible_to(request.user).select_related("actor")[:8])}
 
 
 def _my_jobs(request) -> dict:
