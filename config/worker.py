@@ -1,7 +1,10 @@
 """The job worker's entry point: `python -m config.worker` (or `rapport run_huey`).
 
 Runs huey's consumer with the settings in config.settings.HUEY: SqliteHuey under var/ by
-default, RedisHuey when REDIS_URL is set. Start as many as the load needs.
+default, RedisHuey when REDIS_URL is set. A consumer is worker threads plus the scheduler
+that enqueues periodic tasks once a minute. On Redis, start as many consumers as the load
+needs, on as many machines, and pass `--no-periodic` to all but one so each periodic task
+is enqueued once. Extra arguments go to huey (`--workers 4`, `--no-periodic`, ...).
 """
 
 import os

@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zoneinfo
 
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rapport.audit.filters import AuditEventFilter
@@ -27,13 +30,26 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
+def _owner_time_zone(user) -> zoneinfo.ZoneInfo | None:
+    """Times in the export are in the owner's time zone (as on their pages), with offset."""
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone) if user.time_zone else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 @job_kind("audit_export")
 def export_audit_csv(job, reporter) -> None:
     """The events the job's owner may see, filtered as on the audit page, as UTF-8 CSV
     (with a BOM, so Excel reads Chinese text right)."""
     visible = AuditEvent.objects.visible_to(job.owner)
     events = AuditEventFilter(job.params, queryset=visible).qs
-    events = events.select_related("content_type").order_by("-occurred_at", "-id")
+    # Events written while the export runs (its own audit rows, other jobs') stay out, so
+    # the count and the file agree.
+    last_id = events.aggregate(last=Max("pk"))["last"] or 0
+    events = events.filter(pk__lte=last_id).select_related("content_type")
+    events = events.order_by("-occurred_at", "-id")
+    tz = _owner_time_zone(job.owner) or timezone.get_default_timezone()
     reporter.total(events.count())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -43,7 +59,7 @@ def export_audit_csv(job, reporter) -> None:
         content_type = event.content_type
         object_type = f"{content_type.app_label}.{content_type.model}" if content_type else ""
         row = (
-            event.occurred_at.isoformat(),
+            timezone.localtime(event.occurred_at, tz).isoformat(),
             event.actor_label,
             event.action,
             object_type,
@@ -58,4 +74,6 @@ def export_audit_csv(job, reporter) -> None:
         reporter.advance(done, rows=done)
     reporter.result(f"audit-{job.pk}.csv", ("\ufeff" + buffer.getvalue()).encode("utf-8"))
     reporter.log(_("%(count)d events exported.") % {"count": done})
-    record(actor=job.owner, action=Action.EXPORT, obj=job, extra={"rows": done})
+    record(
+        actor=job.owner, action=Action.EXPORT, obj=job, object_label=job.title, extra={"rows": done}
+    )

@@ -9,13 +9,13 @@ owner, so everything they read starts from `visible_to(job.owner)`.
 from __future__ import annotations
 
 import logging
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.audit.models import Action
 from rapport.audit.services import record
@@ -23,11 +23,17 @@ from rapport.core.models import Job
 
 log = logging.getLogger(__name__)
 
+LOG_LIMIT = 20000
+
 _kinds: dict[str, Callable[[Job, Reporter], None]] = {}
 
 
 def job_kind(name: str) -> Callable:
+    """Register a job handler under `name` (one handler per name)."""
+
     def decorate(func):
+        if _kinds.get(name, func) is not func:
+            raise ValueError(f"Job kind {name!r} is already registered")
         _kinds[name] = func
         return func
 
@@ -44,7 +50,7 @@ class Reporter:
     def __init__(self, job: Job, every: int = 50):
         self.job = job
         self.every = max(1, every)
-        self._lines: list[str] = []
+        self._lines: list[str] = [job.log] if job.log else []
 
     def total(self, total: int) -> None:
         self.job.total = total
@@ -58,7 +64,7 @@ class Reporter:
 
     def log(self, line: str) -> None:
         self._lines.append(line)
-        self.job.log = "\n".join(self._lines)[-20000:]
+        self.job.log = "\n".join(self._lines)[-LOG_LIMIT:]
         self.job.save(update_fields=["log", "updated_at"])
 
     def result(self, filename: str, content: bytes) -> None:
@@ -68,36 +74,67 @@ class Reporter:
 
 @transaction.atomic
 def job_start(*, actor, kind: str, title: str, params: dict[str, Any] | None = None) -> Job:
-    """Create a job and enqueue it once the surrounding transaction commits."""
+    """Create a job and enqueue it once the surrounding transaction commits.
+
+    If the transaction rolls back, the job row goes with it and nothing is enqueued.
+    """
     if kind not in _kinds:
         raise ValueError(f"Unknown job kind {kind!r}")
     job = Job.objects.create(kind=kind, title=title[:200], owner=actor, params=params or {})
-    record(actor=actor, action=Action.JOB, obj=job, extra={"kind": kind, "params": params or {}})
-    from rapport.core.tasks import run_job
-
-    transaction.on_commit(lambda: run_job(job.pk))
+    record(
+        actor=actor,
+        action=Action.JOB,
+        obj=job,
+        object_label=job.title,
+        extra={"kind": kind, "params": params or {}},
+    )
+    job_id = job.pk
+    transaction.on_commit(lambda: _enqueue(job_id))
     return job
 
 
+def _enqueue(job_id: int) -> None:
+    """Hand the job to huey; if the queue cannot take it, the job fails visibly at once
+    instead of waiting forever as "queued"."""
+    from rapport.core.tasks import run_job
+
+    try:
+        run_job(job_id)
+    except Exception:
+        log.exception("could not enqueue job %s", job_id)
+        Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED,
+            error=_("The job runner is unavailable. Please try again later."),
+            finished_at=timezone.now(),
+        )
+
+
 def job_run(job_id: int) -> Job | None:
-    """Run a queued job once; a job already started or finished is left alone (idempotent)."""
+    """Run a queued job once; a job already started or finished is left alone (idempotent).
+
+    The status change QUEUED -> RUNNING is one conditional UPDATE, so two workers handed
+    the same id (a retry, a duplicate message) cannot both run it.
+    """
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-        status=Job.Status.RUNNING, started_at=timezone.now()
+        status=Job.Status.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
     )
     if not claimed:
         return None
     job = Job.objects.select_related("owner").get(pk=job_id)
     reporter = Reporter(job)
     try:
-        _kinds[job.kind](job, reporter)
+        handler = _kinds.get(job.kind)
+        if handler is None:
+            raise LookupError(_("Unknown job kind %(kind)s.") % {"kind": job.kind})
+        handler(job, reporter)
     except Exception as error:  # noqa: BLE001 - any failure is shown on the job page
+        # The traceback goes to the server log; the user sees the error itself.
         log.exception("job %s (%s) failed", job.pk, job.kind)
         job.status = Job.Status.FAILED
         job.error = f"{type(error).__name__}: {error}"[:2000]
-        job.log = (job.log + "\n" + traceback.format_exc(limit=3))[-20000:]
     else:
         job.status = Job.Status.SUCCEEDED
         job.progress = job.total or job.progress
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "log", "progress", "counts", "finished_at", "updated_at"])
+    job.save(update_fields=["status", "error", "progress", "counts", "finished_at", "updated_at"])
     return job

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
 from rapport.core.models import Job
@@ -34,17 +35,22 @@ def job_list(request):
 
 @login_required
 def job_detail(request, pk):
-    job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
+    """The job's page; while it runs, its progress block polls this view with htmx, which
+    answers with the block alone (and stops polling once the job has finished)."""
+    job = get_object_or_404(Job.objects.visible_to(request.user).select_related("owner"), pk=pk)
     template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @login_required
 def job_download(request, pk):
-    from django.http import FileResponse, Http404
-
+    """The result file, for the job's owner and admins only (404 for everyone else)."""
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
     if not job.result_file:
         raise Http404
+    try:
+        handle = job.result_file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
     name = job.result_file.name.rsplit("/", 1)[-1]
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=name)
+    return FileResponse(handle, as_attachment=True, filename=name)
