@@ -3,7 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-BIN     = $(VENV)/bin
+BIN     = $(abspath $(VENV))/bin
 STAMP   = $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: install messages run test test-postgres test-browser lint format check bench ci clean
@@ -20,14 +20,15 @@ install: $(STAMP)
 # Compiled catalogues (.mo) are committed too, so a machine without gettext still runs;
 # where msgfmt exists they are rebuilt from the .po sources.
 messages: install
-	@if command -v msgfmt >/dev/null 2>&1; then \
-		cd rapport && ../$(BIN)/rapport compilemessages -v0 --ignore=.venv; \
+	@if ! find rapport -name '*.po' | grep -q .; then echo "no .po catalogues yet: nothing to compile"; \
+	elif command -v msgfmt >/dev/null 2>&1; then \
+		cd rapport && $(BIN)/rapport compilemessages -v0 --ignore=.venv; \
 	else echo "msgfmt not found: using the committed .mo files"; fi
 
 run: install messages
 	$(BIN)/rapport migrate --noinput -v0
 	$(BIN)/rapport collectstatic --noinput -v0
-	$(BIN)/rapport demo --if-empty
+	$(BIN)/rapport demo --if-empty > /dev/null
 	HOST=$(HOST) PORT=$(PORT) BIN=$(BIN) scripts/run.sh
 
 test: install messages
@@ -51,7 +52,7 @@ format: install
 
 check: install
 	RAPPORT_VAR_DIR=$$(mktemp -d) $(BIN)/rapport makemigrations --check --dry-run
-	scripts/check-deploy.sh
+	BIN=$(BIN) scripts/check-deploy.sh
 
 bench: install
 	$(BIN)/rapport bench --size $${SIZE:-S}

@@ -124,8 +124,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and job runner ---------------------------------------------------------------------
 # Web processes keep no state of their own (DESIGN §9): the cache is Redis when REDIS_URL is
-# set, else files under var/ that every process on this machine shares. Each test process
-# keeps its own in-memory cache so parallel test runs never see each other's counters.
+# set, else files under var/ that every process on this machine shares. (The test settings
+# give each test process its own in-memory cache.)
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
 if REDIS_URL:
     CACHES = {
@@ -134,8 +134,6 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
         }
     }
-elif TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     CACHES = {
         "default": {
@@ -206,7 +204,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # step under django-axes too.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_ADAPTER = "rapport.org.totp.MFAAdapter"
-MFA_FORMS = {"authenticate": "rapport.org.totp.AuthenticateForm"}
+MFA_FORMS = {
+    "authenticate": "rapport.org.totp.AuthenticateForm",
+    "reauthenticate": "rapport.org.totp.ReauthenticateForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Rapport"
 # Activity is tracked by rapport.org.middleware.SessionTimeoutMiddleware at most once a
@@ -263,13 +264,16 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
-# No inline script or style anywhere: every page, allauth's, the admin's and the API docs
-# (SpectacularSwaggerSplitView) load their scripts from this origin.
+# No inline script anywhere: our pages, allauth's, the admin's and the API docs
+# (SpectacularSwaggerSplitView, which loads its start-up script as a file) take scripts from
+# this origin only. The one inline style is the API docs page's own <style> block, allowed by
+# its hash alone (rapport/org/tests/test_security.py recomputes it from the rendered page).
+SWAGGER_UI_STYLE_HASH = "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        "style-src": ["'self'", SWAGGER_UI_STYLE_HASH],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],

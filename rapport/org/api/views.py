@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
+from rest_framework.exceptions import APIException, AuthenticationFailed, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -15,11 +17,12 @@ from rest_framework.views import APIView
 from rapport.core.api.viewsets import ArchiveActionMixin, ScopedModelViewSet
 from rapport.core.services import write_in_scope
 from rapport.org import services
+from rapport.org.accounts import axes_username
 from rapport.org.api import serializers as s
 from rapport.org.filters import JobDescriptionFilter, MembershipFilter, TeamFilter, UserFilter
 from rapport.org.models import JobDescription, Membership, Team
 from rapport.org.scope import scope_for
-from rapport.org.totp import has_totp, verify_second_factor
+from rapport.org.totp import has_totp, second_factor_failed, verify_second_factor
 
 User = get_user_model()
 
@@ -154,12 +157,25 @@ class TokenThrottle(AnonRateThrottle):
     rate = "30/min"
 
 
+class LockedOut(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "locked_out"
+    default_detail = _lazy("Too many failed sign-in attempts. Try again later.")
+
+
 class ObtainTokenView(APIView):
-    """Exchange username (or email), password and, when enrolled, a TOTP code for a token."""
+    """Exchange username (or email), password and, when enrolled, a TOTP code for a token.
+
+    Failures count toward the same lockout as the sign-in page (django-axes), a wrong
+    second-factor code included; a locked name answers 429 whether or not it exists."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [TokenThrottle]
+
+    def get_authenticate_header(self, request):
+        # Without an authentication class DRF would turn 401 into 403.
+        return 'Token realm="api"'
 
     @extend_schema(request=s.TokenRequestSerializer, responses={201: s.TokenResponseSerializer})
     def post(self, request):
@@ -167,17 +183,27 @@ class ObtainTokenView(APIView):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         user = authenticate(request, username=data["username"], password=data["password"])
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut()
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("Unable to sign in with these credentials."))
         if scope_for(user).requires_two_factor and not has_totp(user):
             raise PermissionDenied(
-                _("Your role requires two-factor authentication. Set it up in your profile first.")
+                _("Your role requires two-factor authentication. Set it up in your profile first."),
+                code="two_factor_required",
             )
         if not verify_second_factor(user, data.get("code", "")):
+            second_factor_failed(request, user)
+            if getattr(request, "axes_locked_out", False):
+                raise LockedOut()
             raise AuthenticationFailed(
                 _("A valid two-factor code is required."), code="two_factor_required"
             )
         _token, key = services.token_create(actor=user, user=user, name=data.get("name") or "API")
+        AxesProxyHandler.reset_attempts(
+            ip_address=getattr(request, "axes_ip_address", None),
+            username=axes_username(request, {"username": user.get_username()}),
+        )
         return Response({"token": key}, status=status.HTTP_201_CREATED)
 
 
