@@ -13,10 +13,14 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def client_ip(request) -> str | None:
+    """The client's address. Behind our proxy, the last X-Forwarded-For entry is the one the
+    proxy appended; earlier entries come from the client and can be forged."""
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -178,3 +178,17 @@ class HistoryPageTests(PersonaTestCase):
         response = self.web("admin").get(reverse("audit:event-list"))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "锐拓科技")
+
+
+class ClientIpTests(PersonaTestCase):
+    def test_behind_a_proxy_the_last_forwarded_address_counts(self):
+        from django.test import override_settings
+
+        from rapport.core.middleware import client_ip
+
+        request = RequestFactory().get(
+            "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="10.0.0.1"
+        )
+        self.assertEqual(client_ip(request), "10.0.0.1")  # not behind a proxy: ignore the header
+        with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+            self.assertEqual(client_ip(request), "10.0.0.7")
