@@ -5,11 +5,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rapport.audit.models import Action, AuditEvent
+from rapport.core.filters import SEARCH_WIDGET
 
 
 class AuditEventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
-    action = django_filters.ChoiceFilter(choices=Action.choices, label=_("Action"))
+    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
+    action = django_filters.ChoiceFilter(
+        choices=Action.choices, label=_("Action"), empty_label=_("All actions")
+    )
     actor = django_filters.NumberFilter(field_name="actor_id", label=_("Actor"))
     object_type = django_filters.CharFilter(
         method="by_type", label=_("Object type"), help_text=_("app_label.model, e.g. org.team")

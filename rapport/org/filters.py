@@ -7,18 +7,25 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.filters import SEARCH_WIDGET
 from rapport.org.models import JobDescription, Membership, Role, Team
 
 User = get_user_model()
 
 
 class UserFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
     team = django_filters.ModelChoiceFilter(
-        field_name="memberships__team", queryset=Team.objects.none(), label=_("Team")
+        field_name="memberships__team",
+        queryset=Team.objects.none(),
+        label=_("Team"),
+        empty_label=_("All teams"),
     )
     role = django_filters.ChoiceFilter(
-        field_name="memberships__role", choices=Role.choices, label=_("Role")
+        field_name="memberships__role",
+        choices=Role.choices,
+        label=_("Role"),
+        empty_label=_("All roles"),
     )
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
@@ -52,7 +59,7 @@ class UserFilter(django_filters.FilterSet):
 
 
 class TeamFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
     parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent team"))
     archived = django_filters.BooleanFilter(
         field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("Archived")
@@ -78,7 +85,7 @@ class MembershipFilter(django_filters.FilterSet):
 
 
 class JobDescriptionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
     team = django_filters.NumberFilter(field_name="team_id", label=_("Team"))
     archived = django_filters.BooleanFilter(
         field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("Archived")
