@@ -8,6 +8,7 @@ owner, so everything they read starts from `visible_to(job.owner)`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -138,3 +139,19 @@ def job_run(job_id: int) -> Job | None:
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "progress", "counts", "finished_at", "updated_at"])
     return job
+
+
+STALE_AFTER = dt.timedelta(hours=1)
+
+
+def jobs_fail_stale(*, now=None) -> int:
+    """Mark RUNNING jobs that have not reported for an hour as FAILED: their worker died
+    (killed, restarted) and nothing else would ever finish them. Reporters write at least
+    every 50 items, so a live job updates far more often than that."""
+    now = now or timezone.now()
+    return Job.objects.filter(status=Job.Status.RUNNING, updated_at__lt=now - STALE_AFTER).update(
+        status=Job.Status.FAILED,
+        error=_("The worker stopped while running this job. Please start it again."),
+        finished_at=now,
+        updated_at=now,
+    )

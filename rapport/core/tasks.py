@@ -65,6 +65,13 @@ def purge_old_audit_events_weekly() -> int:
     return removed
 
 
+@db_periodic_task(crontab(minute="*/10"))
+def fail_stale_jobs() -> int:
+    from rapport.core.jobs import jobs_fail_stale
+
+    return jobs_fail_stale()
+
+
 @db_periodic_task(crontab(minute="*"))
 def heartbeat() -> None:
     """Proves to /healthz that the scheduler enqueues and a worker consumes, every minute."""

@@ -481,3 +481,31 @@ class PeriodicTaskTests(TestCase):
         self.assertIn("heartbeat_on_start", HUEY._startup)
         HUEY._startup["heartbeat_on_start"]()
         self.assertIsNotNone(HUEY.get(HEARTBEAT_KEY, peek=True))
+
+
+class StaleJobTests(PersonaTestCase):
+    def test_a_running_job_silent_for_an_hour_is_failed_and_others_are_left(self):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from rapport.core.jobs import jobs_fail_stale
+        from rapport.core.models import Job
+
+        now = timezone.now()
+        stale = Job.objects.create(
+            kind="audit_export", title="old", owner=self.p.am_a1, status=Job.Status.RUNNING
+        )
+        fresh = Job.objects.create(
+            kind="audit_export", title="new", owner=self.p.am_a1, status=Job.Status.RUNNING
+        )
+        queued = Job.objects.create(kind="audit_export", title="q", owner=self.p.am_a1)
+        Job.objects.filter(pk__in=[stale.pk, queued.pk]).update(
+            updated_at=now - dt.timedelta(hours=2)
+        )
+        self.assertEqual(jobs_fail_stale(now=now), 1)
+        stale.refresh_from_db()
+        self.assertEqual(stale.status, Job.Status.FAILED)
+        self.assertIn("worker stopped", stale.error)
+        self.assertEqual(Job.objects.get(pk=fresh.pk).status, Job.Status.RUNNING)
+        self.assertEqual(Job.objects.get(pk=queued.pk).status, Job.Status.QUEUED)
