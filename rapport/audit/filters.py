@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rapport.audit.models import Action, AuditEvent
-from rapport.core.filters import SEARCH_WIDGET
+from rapport.core.filters import SearchFilterSet
 
 
-class AuditEventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
+class AuditEventFilter(SearchFilterSet):
+    search_fields = ("actor_label", "object_label")
     action = django_filters.ChoiceFilter(
         choices=Action.choices, label=_("Action"), empty_label=_("All actions")
     )
@@ -28,10 +27,6 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["q", "action", "actor", "object_type", "object_id", "since", "until"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()[:100]
-        return queryset.filter(Q(actor_label__icontains=value) | Q(object_label__icontains=value))
 
     def by_type(self, queryset, name, value):
         app_label, _sep, model = value.strip().lower().partition(".")

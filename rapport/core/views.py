@@ -16,22 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django_filters.views import FilterView
 
-from rapport.core import services
+from rapport.core import scoping, services
 from rapport.core.errors import OutOfReachError, StaleObjectError
 
 
-class ScopedQuerysetMixin(LoginRequiredMixin):
-    model = None
-    select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[str, ...] = ()
-
-    def get_queryset(self):
-        queryset = self.model.objects.visible_to(self.request.user)
-        if self.select_related:
-            queryset = queryset.select_related(*self.select_related)
-        if self.prefetch_related:
-            queryset = queryset.prefetch_related(*self.prefetch_related)
-        return queryset
+class ScopedQuerysetMixin(LoginRequiredMixin, scoping.ScopedQuerysetMixin):
+    """Signed-in users only; the queryset starts from their scope."""
 
 
 class ScopedListView(ScopedQuerysetMixin, FilterView):

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from rapport.core.filters import SEARCH_WIDGET
+from rapport.core.filters import SearchFilterSet, archived_filter
 from rapport.org.models import JobDescription, Membership, Role, Team
 
 User = get_user_model()
 
 
-class UserFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
+class UserFilter(SearchFilterSet):
+    search_fields = ("username", "full_name", "english_name", "email")
     team = django_filters.ModelChoiceFilter(
         field_name="memberships__team",
         queryset=Team.objects.none(),
@@ -38,17 +37,6 @@ class UserFilter(django_filters.FilterSet):
         if request is not None:
             self.filters["team"].queryset = Team.objects.visible_to(request.user)
 
-    def search(self, queryset, name, value):
-        value = value.strip()[:100]
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(username__icontains=value)
-            | Q(full_name__icontains=value)
-            | Q(english_name__icontains=value)
-            | Q(email__icontains=value)
-        )
-
     @property
     def qs(self):
         queryset = super().qs
@@ -58,20 +46,14 @@ class UserFilter(django_filters.FilterSet):
         return queryset
 
 
-class TeamFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
+class TeamFilter(SearchFilterSet):
+    search_fields = ("name", "english_name")
     parent = django_filters.NumberFilter(field_name="parent_id", label=_("Parent team"))
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("Archived")
-    )
+    archived = archived_filter()
 
     class Meta:
         model = Team
         fields = ["q", "parent", "archived"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()[:100]
-        return queryset.filter(Q(name__icontains=value) | Q(english_name__icontains=value))
 
 
 class MembershipFilter(django_filters.FilterSet):
@@ -84,17 +66,11 @@ class MembershipFilter(django_filters.FilterSet):
         fields = ["team", "user", "role"]
 
 
-class JobDescriptionFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"), widget=SEARCH_WIDGET)
+class JobDescriptionFilter(SearchFilterSet):
+    search_fields = ("title", "summary")
     team = django_filters.NumberFilter(field_name="team_id", label=_("Team"))
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True, label=_("Archived")
-    )
+    archived = archived_filter()
 
     class Meta:
         model = JobDescription
         fields = ["q", "team", "archived"]
-
-    def search(self, queryset, name, value):
-        value = value.strip()[:100]
-        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 
 from rapport.core import services
 from rapport.core.api.errors import PreconditionFailed
+from rapport.core.scoping import ScopedQuerysetMixin
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -26,20 +26,13 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in weak or etag in weak
 
 
-class ScopedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ScopedViewSet(
+    ScopedQuerysetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Read-only base: every query starts from `model.objects.visible_to(user)`."""
-
-    model: type[models.Model]
-    select_related: tuple[str, ...] = ()
-    prefetch_related: tuple[str, ...] = ()
-
-    def get_queryset(self):
-        queryset = self.model.objects.visible_to(self.request.user)
-        if self.select_related:
-            queryset = queryset.select_related(*self.select_related)
-        if self.prefetch_related:
-            queryset = queryset.prefetch_related(*self.prefetch_related)
-        return queryset
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()

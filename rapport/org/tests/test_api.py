@@ -348,3 +348,22 @@ class SchemaTests(PersonaTestCase):
         self.assertIn("/static/drf_spectacular_sidecar/swagger-ui-dist/", html)
         self.assertNotIn("cdn.", html)
         self.assertNotIn("https://", html)
+
+
+class FilterTests(PersonaTestCase):
+    def test_search_matches_any_declared_field_within_scope(self):
+        client = self.api("lead_a")
+        names = lambda r: {row["username"] for row in r.json()["results"]}  # noqa: E731
+        self.assertEqual(names(client.get(reverse("api:user-list"), {"q": "刘洋"})), {"am_a1"})
+        self.assertEqual(names(client.get(reverse("api:user-list"), {"q": "AM_A"})),
+                         {"am_a1", "am_a2"})
+        # am_b1 matches the text but is outside lead_a's scope.
+        self.assertEqual(names(client.get(reverse("api:user-list"), {"q": "am_b1"})), set())
+
+    def test_archived_filter(self):
+        services.team_archive(actor=self.p.admin, team=self.p.quality)
+        client = self.api("admin")
+        archived = client.get(reverse("api:team-list"), {"archived": "true"}).json()["results"]
+        live = client.get(reverse("api:team-list"), {"archived": "false"}).json()["results"]
+        self.assertEqual([row["name"] for row in archived], ["质量组"])
+        self.assertNotIn("质量组", [row["name"] for row in live])
