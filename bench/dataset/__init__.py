@@ -1,0 +1,1 @@
+"""Dataset steps, one module per domain; see bench.registry."""
