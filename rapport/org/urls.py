@@ -24,12 +24,22 @@ urlpatterns = [
     path("profile/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("language/", views.set_language, name="set-language"),
     path("job-descriptions/", jd.JobDescriptionListView.as_view(), name="jobdescription-list"),
-    path("job-descriptions/new/", jd.JobDescriptionCreateView.as_view(),
-         name="jobdescription-create"),
-    path("job-descriptions/<int:pk>/", jd.JobDescriptionDetailView.as_view(),
-         name="jobdescription-detail"),
-    path("job-descriptions/<int:pk>/edit/", jd.JobDescriptionUpdateView.as_view(),
-         name="jobdescription-update"),
-    path("job-descriptions/<int:pk>/archive/", jd.JobDescriptionArchiveView.as_view(),
-         name="jobdescription-archive"),
+    path(
+        "job-descriptions/new/", jd.JobDescriptionCreateView.as_view(), name="jobdescription-create"
+    ),
+    path(
+        "job-descriptions/<int:pk>/",
+        jd.JobDescriptionDetailView.as_view(),
+        name="jobdescription-detail",
+    ),
+    path(
+        "job-descriptions/<int:pk>/edit/",
+        jd.JobDescriptionUpdateView.as_view(),
+        name="jobdescription-update",
+    ),
+    path(
+        "job-descriptions/<int:pk>/archive/",
+        jd.JobDescriptionArchiveView.as_view(),
+        name="jobdescription-archive",
+    ),
 ]

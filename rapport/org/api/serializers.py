@@ -154,8 +154,16 @@ class JobDescriptionSerializer(StrictModelSerializer):
     class Meta:
         model = JobDescription
         fields = [
-            "id", "team", "title", "summary", "responsibilities", "requirements",
-            "archived_at", "created_at", "updated_at", "version",
+            "id",
+            "team",
+            "title",
+            "summary",
+            "responsibilities",
+            "requirements",
+            "archived_at",
+            "created_at",
+            "updated_at",
+            "version",
         ]
         read_only_fields = ["archived_at", "created_at", "updated_at", "version"]
 

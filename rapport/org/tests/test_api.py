@@ -355,8 +355,9 @@ class FilterTests(PersonaTestCase):
         client = self.api("lead_a")
         names = lambda r: {row["username"] for row in r.json()["results"]}  # noqa: E731
         self.assertEqual(names(client.get(reverse("api:user-list"), {"q": "刘洋"})), {"am_a1"})
-        self.assertEqual(names(client.get(reverse("api:user-list"), {"q": "AM_A"})),
-                         {"am_a1", "am_a2"})
+        self.assertEqual(
+            names(client.get(reverse("api:user-list"), {"q": "AM_A"})), {"am_a1", "am_a2"}
+        )
         # am_b1 matches the text but is outside lead_a's scope.
         self.assertEqual(names(client.get(reverse("api:user-list"), {"q": "am_b1"})), set())
 

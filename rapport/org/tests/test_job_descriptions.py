@@ -12,7 +12,8 @@ from rapport.org.models import JobDescription
 
 def _jd(team, title):
     return core.create_object(
-        actor=None, model=JobDescription,
+        actor=None,
+        model=JobDescription,
         data={"team": team, "title": title, "responsibilities": "维护客户关系"},
     )
 
@@ -76,9 +77,7 @@ class JobDescriptionWriteTests(PersonaTestCase):
         response = client.post(reverse("api:jobdescription-archive", args=[jd.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertIsNotNone(response.json()["archived_at"])
-        self.assertTrue(
-            AuditEvent.objects.for_object(jd).filter(action=Action.ARCHIVE).exists()
-        )
+        self.assertTrue(AuditEvent.objects.for_object(jd).filter(action=Action.ARCHIVE).exists())
 
     def test_bad_input_names_the_field_and_writes_nothing(self):
         url = reverse("api:jobdescription-list")
@@ -95,16 +94,18 @@ class JobDescriptionWriteTests(PersonaTestCase):
                 self.assertEqual(response.status_code, 400)
                 self.assertTrue(response.json()["errors"])
         _jd(self.p.team_a, "重复")
-        dup = client.post(url, {"team": self.p.team_a.pk, "title": "重复",
-                                "responsibilities": "r"}, format="json")
+        dup = client.post(
+            url, {"team": self.p.team_a.pk, "title": "重复", "responsibilities": "r"}, format="json"
+        )
         self.assertEqual(dup.status_code, 400)
         self.assertEqual(JobDescription.objects.count(), 1)
 
     def test_pages_by_role(self):
         jd = _jd(self.p.team_a, "客户经理")
         self.assertEqual(self.web("am_a1").get(reverse("org:jobdescription-list")).status_code, 200)
-        self.assertEqual(self.web("am_a1").get(reverse("org:jobdescription-create")).status_code,
-                         403)
+        self.assertEqual(
+            self.web("am_a1").get(reverse("org:jobdescription-create")).status_code, 403
+        )
         edit = reverse("org:jobdescription-update", args=[jd.pk])
         self.assertEqual(self.web("am_a1").get(edit).status_code, 403)
         self.assertEqual(self.web("lead_b").get(edit).status_code, 404)
