@@ -29,4 +29,20 @@
       button.textContent = button.getAttribute("data-copied") || "✓";
     }
   });
+
+  // The menu is a <details> so phones get a ☰ toggle without JS. On wide screens keep it
+  // open, so browsers without ::details-content still show the links in the bar.
+  var wide = window.matchMedia("(min-width: 769px)");
+  function syncMenu() {
+    document.querySelectorAll("details.menu-toggle").forEach(function (menu) {
+      if (wide.matches) {
+        menu.open = true;
+      } else if (menu.dataset.autoOpened) {
+        menu.open = false;
+      }
+      menu.dataset.autoOpened = wide.matches ? "1" : "";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", syncMenu);
+  if (wide.addEventListener) wide.addEventListener("change", syncMenu);
 })();
