@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import generic
 from django_filters.views import FilterView
@@ -159,26 +161,42 @@ class ScopedUpdateView(ScopedQuerysetMixin, generic.UpdateView):
         return context
 
 
-class ScopedArchiveView(ScopedQuerysetMixin, generic.View):
-    """POST-only: archive one record the user may edit, then go back to it."""
+class ScopedActionView(ScopedQuerysetMixin, generic.View):
+    """POST-only domain verb on one record the user may edit (archive, deactivate, claim…).
+
+    Declare `model` and `success_message`, implement `act(actor=..., obj=..., data=...)`
+    calling one service; the view answers 404 out of scope, 403 when read-only, shows the
+    service's validation errors as messages, and goes back to `get_success_url(obj)`.
+    """
 
     http_method_names = ["post"]
+    success_message = ""
 
-    def archive_object(self, *, actor, obj):
-        return services.archive_object(actor=actor, obj=obj)
+    def act(self, *, actor, obj, data):  # pragma: no cover - each action declares it
+        raise NotImplementedError
+
+    def get_success_url(self, obj) -> str:
+        return obj.get_absolute_url()
 
     def post(self, request, pk):
-        from django.contrib import messages
-        from django.shortcuts import get_object_or_404, redirect
-
         obj = get_object_or_404(self.get_queryset(), pk=pk)
         if not self.model.objects.editable_by(request.user).filter(pk=obj.pk).exists():
             raise PermissionDenied
+        target = self.get_success_url(obj)  # before the act: it may end the object's page
         try:
-            self.archive_object(actor=request.user, obj=obj)
+            self.act(actor=request.user, obj=obj, data=request.POST)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("Archived."))
-        return redirect(obj.get_absolute_url())
+            messages.success(request, self.success_message)
+        return redirect(target)
+
+
+class ScopedArchiveView(ScopedActionView):
+    """Archive one record (business records are never deleted)."""
+
+    success_message = _("Archived.")
+
+    def act(self, *, actor, obj, data):
+        return services.archive_object(actor=actor, obj=obj)

@@ -114,88 +114,63 @@ class TeamUpdateView(base.ScopedUpdateView):
         )
 
 
-def _editable(model, user, pk):
-    obj = get_object_or_404(model.objects.visible_to(user), pk=pk)
-    if not model.objects.editable_by(user).filter(pk=obj.pk).exists():
-        raise PermissionDenied
-    return obj
+class TeamArchiveView(base.ScopedActionView):
+    model = Team
+    success_message = _("Team archived.")
+
+    def act(self, *, actor, obj, data):
+        services.team_archive(actor=actor, team=obj)
 
 
-def _run(request, write, success: str) -> bool:
-    try:
-        write()
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return False
-    messages.success(request, success)
-    return True
+class MembershipEndView(base.ScopedActionView):
+    model = Membership
+    success_message = _("Membership ended.")
+
+    def get_success_url(self, obj):
+        return obj.team.get_absolute_url()
+
+    def act(self, *, actor, obj, data):
+        services.membership_end(actor=actor, membership=obj)
 
 
-@login_required
-@require_POST
-def team_archive(request, pk):
-    team = _editable(Team, request.user, pk)
-    _run(request, lambda: services.team_archive(actor=request.user, team=team), _("Team archived."))
-    return redirect(team.get_absolute_url())
+class UserDeactivateView(base.ScopedActionView):
+    model = User
+    success_message = _("User deactivated; their sessions and API tokens have ended.")
+
+    def act(self, *, actor, obj, data):
+        services.user_deactivate(actor=actor, user=obj, reason=data.get("reason", "")[:500])
+
+
+class UserActivateView(base.ScopedActionView):
+    model = User
+    success_message = _("User activated.")
+
+    def act(self, *, actor, obj, data):
+        services.user_activate(actor=actor, user=obj)
 
 
 @login_required
 @require_POST
 def membership_add(request, pk):
-    team = _editable(Team, request.user, pk)
+    team = get_object_or_404(Team.objects.visible_to(request.user), pk=pk)
+    if not Team.objects.editable_by(request.user).filter(pk=team.pk).exists():
+        raise PermissionDenied
     form = forms.MembershipForm(request.POST, user=request.user)
-    if form.is_valid():
-        data = {**form.changed_data_dict(), "team": team}
-        _run(
-            request,
-            lambda: services.membership_create(actor=request.user, data=data),
-            _("Member added."),
-        )
-    else:
+    if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
             for error in errors:
                 messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(team.get_absolute_url())
+    data = {**form.changed_data_dict(), "team": team}
+    try:
+        services.membership_create(actor=request.user, data=data)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Member added."))
     return redirect(team.get_absolute_url())
-
-
-@login_required
-@require_POST
-def membership_end(request, pk):
-    membership = _editable(Membership, request.user, pk)
-    team = membership.team
-    _run(
-        request,
-        lambda: services.membership_end(actor=request.user, membership=membership),
-        _("Membership ended."),
-    )
-    return redirect(team.get_absolute_url())
-
-
-@login_required
-@require_POST
-def user_deactivate(request, pk):
-    person = _editable(User, request.user, pk)
-    reason = request.POST.get("reason", "")[:500]
-    _run(
-        request,
-        lambda: services.user_deactivate(actor=request.user, user=person, reason=reason),
-        _("User deactivated; their sessions and API tokens have ended."),
-    )
-    return redirect(person.get_absolute_url())
-
-
-@login_required
-@require_POST
-def user_activate(request, pk):
-    person = _editable(User, request.user, pk)
-    _run(
-        request,
-        lambda: services.user_activate(actor=request.user, user=person),
-        _("User activated."),
-    )
-    return redirect(person.get_absolute_url())
 
 
 # --- the signed-in user's own profile -----------------------------------------------------------
