@@ -192,3 +192,25 @@ class ClientIpTests(PersonaTestCase):
         self.assertEqual(client_ip(request), "10.0.0.1")  # not behind a proxy: ignore the header
         with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
             self.assertEqual(client_ip(request), "10.0.0.7")
+
+
+class HistoryApiTests(PersonaTestCase):
+    def test_anyone_who_sees_the_record_reads_its_whole_history(self):
+        from rapport.org import services as org
+
+        org.team_update(actor=self.p.admin, team=self.p.team_a, data={"description": "新"})
+        url = reverse("api:team-history", args=[self.p.team_a.pk])
+        response = self.api("am_a1").get(url)
+        self.assertEqual(response.status_code, 200)
+        actions = [row["action"] for row in response.json()["results"]]
+        self.assertEqual(actions[0], Action.UPDATE)
+        self.assertIn(Action.CREATE, actions)
+        self.assertEqual(response.json()["results"][0]["changes"], {"description": ["", "新"]})
+        self.assertEqual(self.api("am_b1").get(url).status_code, 404)
+        self.assertEqual(self.api("outsider").get(url).status_code, 404)
+
+    def test_audit_events_have_no_history_endpoint(self):
+        from django.urls import NoReverseMatch
+
+        with self.assertRaises(NoReverseMatch):
+            reverse("api:auditevent-history", args=[1])

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from rapport.audit.api.serializers import AuditEventSerializer
 from rapport.core import services
 from rapport.core.api.errors import PreconditionFailed
 from rapport.core.scoping import ScopedQuerysetMixin
@@ -33,6 +34,18 @@ class ScopedViewSet(
     viewsets.GenericViewSet,
 ):
     """Read-only base: every query starts from `model.objects.visible_to(user)`."""
+
+    @extend_schema(responses=AuditEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """The audit history of this record (newest first), for anyone who may see it."""
+        from rapport.audit.models import AuditEvent
+
+        obj = self.get_object()
+        events = AuditEvent.objects.for_object(obj).select_related("content_type")
+        page = self.paginate_queryset(events)
+        data = AuditEventSerializer(page, many=True).data
+        return self.get_paginated_response(data)
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
