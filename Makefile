@@ -53,6 +53,7 @@ format: install
 check: install
 	RAPPORT_VAR_DIR=$$(mktemp -d) $(BIN)/rapport makemigrations --check --dry-run
 	BIN=$(BIN) scripts/check-deploy.sh
+	RAPPORT_VAR_DIR=$$(mktemp -d) $(BIN)/rapport spectacular --validate --fail-on-warn --file /dev/null
 
 bench: install
 	$(BIN)/rapport bench --size $${SIZE:-S}
