@@ -44,10 +44,36 @@ class Action(models.TextChoices):
     PURGE = "purge", _("Audit purge")
 
 
+def _about_visible_records(user) -> Q:
+    """Events whose object is a record `user` may see, for every scoped model."""
+    from django.apps import apps
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    match = Q(pk__in=[])
+    for model in apps.get_models():
+        manager = getattr(model, "objects", None)
+        if model is AuditEvent or not hasattr(manager, "visible_to"):
+            continue
+        ids = (
+            manager.visible_to(user)
+            .annotate(audit_object_id=Cast("pk", CharField()))
+            .values("audit_object_id")
+        )
+        content_type = ContentType.objects.get_for_model(model)
+        match |= Q(content_type=content_type, object_id__in=ids)
+    return match
+
+
+# Events about a person's sign-ins and credentials: not part of a record's public history.
+PRIVATE_ACTIONS = ["login", "logout", "login_failed", "token_create", "token_revoke"]
+
+
 class AuditEventQuerySet(ScopedQuerySet):
     def visible_to(self, user) -> AuditEventQuerySet:
-        """Admins see every event; a team lead sees events by or about people in their
-        subtree; everyone else sees their own events and events about themselves."""
+        """Admins see every event. A team lead sees events about records they may see
+        (scoped by the object, never by the actor: an admin's edit of a sibling team must
+        not show through). Everyone sees their own events and events about themselves."""
         from rapport.org.models import User
         from rapport.org.scope import scope_for
 
@@ -57,11 +83,17 @@ class AuditEventQuerySet(ScopedQuerySet):
         if not user.is_authenticated:
             return self.none()
         user_type = ContentType.objects.get_for_model(User)
-        about_me = Q(content_type=user_type, object_id=str(user.pk))
+        mine = Q(actor_id=user.pk) | Q(content_type=user_type, object_id=str(user.pk))
         if scope.is_lead:
-            people = User.objects.visible_to(user).values("pk")
-            return self.filter(Q(actor_id__in=people) | about_me)
-        return self.filter(Q(actor_id=user.pk) | about_me)
+            mine |= _about_visible_records(user)
+        return self.filter(mine)
+
+    def history_for(self, obj, user) -> AuditEventQuerySet:
+        """The history of one record the user may see: its changes for anyone who sees it;
+        sign-ins, failed sign-ins and token events only where the log itself is visible."""
+        private = Q(action__in=PRIVATE_ACTIONS)
+        visible = self.visible_to(user).for_object(obj).values("pk")
+        return self.for_object(obj).filter(~private | Q(pk__in=visible))
 
     def editable_by(self, user) -> AuditEventQuerySet:
         return self.none()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -34,8 +35,12 @@ def object_history(request, label: str, pk: str):
     manager = getattr(model.objects, "visible_to", None)
     if manager is None:
         raise Http404
-    obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
-    events = AuditEvent.objects.for_object(obj).select_related("content_type")[:200]
+    try:
+        key = model._meta.pk.to_python(pk)
+    except (ValidationError, ValueError, TypeError):
+        raise Http404 from None
+    obj = get_object_or_404(model.objects.visible_to(request.user), pk=key)
+    events = AuditEvent.objects.history_for(obj, request.user).select_related("actor")[:200]
     return render(request, "audit/_history.html", {"events": events, "object": obj})
 
 

@@ -52,8 +52,12 @@ class VersionedModelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.initial["version"] = self.instance.version
+        if self.instance.pk:
+            # Editing: the version is required, so a form without it cannot overwrite a
+            # concurrent change (DESIGN §6).
+            self.fields["version"].required = True
+            if not self.is_bound:
+                self.initial["version"] = self.instance.version
 
     def changed_data_dict(self) -> dict[str, Any]:
         return {
@@ -122,7 +126,7 @@ class ScopedUpdateView(ScopedQuerysetMixin, generic.UpdateView):
         # The form already copied its data onto self.object; start the write from a
         # fresh copy so the service sees the true "before" values for the audit diff.
         fresh = self.get_queryset().get(pk=self.object.pk)
-        expected = form.cleaned_data.get("version") or fresh.version
+        expected = form.cleaned_data["version"]
         try:
             obj = _apply_write_errors(
                 form,

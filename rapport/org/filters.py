@@ -15,13 +15,13 @@ User = get_user_model()
 class UserFilter(SearchFilterSet):
     search_fields = ("username", "full_name", "english_name", "email")
     team = django_filters.ModelChoiceFilter(
-        field_name="memberships__team",
+        method="by_membership",
         queryset=Team.objects.none(),
         label=_("Team"),
         empty_label=_("All teams"),
     )
     role = django_filters.ChoiceFilter(
-        field_name="memberships__role",
+        method="by_membership",
         choices=Role.choices,
         label=_("Role"),
         empty_label=_("All roles"),
@@ -37,13 +37,18 @@ class UserFilter(SearchFilterSet):
         if request is not None:
             self.filters["team"].queryset = Team.objects.visible_to(request.user)
 
-    @property
-    def qs(self):
-        queryset = super().qs
-        # Team and role filters join memberships: keep one row per user, only then.
-        if self.form.is_bound and any(self.data.get(key) for key in ("team", "role")):
-            queryset = queryset.distinct()
-        return queryset
+    def by_membership(self, queryset, name, value):
+        # Team and role must hold for the SAME membership ("a lead in team A"), so both are
+        # applied in one filter() call, once, whichever of the two filters runs first.
+        if getattr(self, "_membership_applied", False):
+            return queryset
+        self._membership_applied = True
+        wanted = {}
+        if self.form.cleaned_data.get("team"):
+            wanted["memberships__team"] = self.form.cleaned_data["team"]
+        if self.form.cleaned_data.get("role"):
+            wanted["memberships__role"] = self.form.cleaned_data["role"]
+        return queryset.filter(**wanted).distinct()
 
 
 class TeamFilter(SearchFilterSet):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -12,16 +10,6 @@ from rapport.org.models import JobDescription, Membership, Team
 from rapport.org.selectors import job_description_teams
 
 User = get_user_model()
-
-
-def _validate_time_zone(value: str) -> None:
-    if value:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise forms.ValidationError(
-                _("Enter an IANA time zone such as Asia/Shanghai.")
-            ) from None
 
 
 class UserForm(VersionedModelForm):
@@ -36,11 +24,6 @@ class UserForm(VersionedModelForm):
             "language",
             "time_zone",
         ]
-
-    def clean_time_zone(self):
-        value = self.cleaned_data.get("time_zone", "").strip()
-        _validate_time_zone(value)
-        return value
 
 
 class UserCreateForm(UserForm):
@@ -62,11 +45,6 @@ class ProfileForm(VersionedModelForm):
     class Meta:
         model = User
         fields = ["full_name", "english_name", "phone", "language", "time_zone"]
-
-    def clean_time_zone(self):
-        value = self.cleaned_data.get("time_zone", "").strip()
-        _validate_time_zone(value)
-        return value
 
 
 class TeamForm(VersionedModelForm):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,6 +15,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import ArchivableModel, BaseModel, ScopedQuerySet
+
+
+def validate_time_zone(value: str) -> None:
+    """An IANA time zone name such as Asia/Shanghai (empty means the company default)."""
+    if not value:
+        return
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("Enter an IANA time zone such as Asia/Shanghai."), code="time_zone"
+        ) from None
 
 
 class Role(models.TextChoices):
@@ -75,7 +89,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, blank=True, default=""
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", validators=[validate_time_zone]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 

@@ -164,6 +164,15 @@ def team_archive(*, actor, team: Team, expected_version=None) -> Team:
 
 
 # --- memberships ------------------------------------------------------------------------------
+def _demote_other_primaries(actor, user_id: int, keep_pk: int | None) -> None:
+    """Audited: the user's other memberships stop being primary."""
+    others = Membership.objects.filter(user_id=user_id, is_primary=True)
+    if keep_pk is not None:
+        others = others.exclude(pk=keep_pk)
+    for other in others:
+        core.update_object(actor=actor, obj=other, data={"is_primary": False})
+
+
 @transaction.atomic
 def membership_create(*, actor, data: dict[str, Any]) -> Membership:
     data = dict(data)
@@ -171,7 +180,7 @@ def membership_create(*, actor, data: dict[str, Any]) -> Membership:
     if not Membership.objects.filter(user=user).exists():
         data["is_primary"] = True  # a user's first team is their primary team
     elif data.get("is_primary"):
-        Membership.objects.filter(user=user, is_primary=True).update(is_primary=False)
+        _demote_other_primaries(actor, user.pk, None)
     membership = core.create_object(actor=actor, model=Membership, data=data)
     record(
         actor=actor,
@@ -195,10 +204,12 @@ def membership_update(
         raise ValidationError(_("End this membership and add a new one to move someone."))
     data = {k: v for k, v in data.items() if k in {"role", "is_primary"}}
     old_role = membership.role
-    if data.get("is_primary"):
-        Membership.objects.filter(user_id=membership.user_id, is_primary=True).exclude(
-            pk=membership.pk
-        ).update(is_primary=False)
+    if membership.is_primary and data.get("is_primary") is False:
+        raise ValidationError(
+            {"is_primary": _("Everyone keeps one primary team: make another team primary.")}
+        )
+    if data.get("is_primary") and not membership.is_primary:
+        _demote_other_primaries(actor, membership.user_id, membership.pk)
     membership = core.update_object(
         actor=actor, obj=membership, data=data, expected_version=expected_version
     )
@@ -231,8 +242,7 @@ def membership_end(*, actor, membership: Membership) -> None:
     if was_primary:
         nxt = Membership.objects.filter(user=user).order_by("created_at").first()
         if nxt:
-            nxt.is_primary = True
-            nxt.save(update_fields=["is_primary"])
+            core.update_object(actor=actor, obj=nxt, data={"is_primary": True})
     forget_scope(user)
 
 

@@ -103,7 +103,7 @@ class AuditScopeTests(PersonaTestCase):
             name: record(
                 actor=getattr(p, name),
                 action=Action.UPDATE,
-                obj=p.company,
+                obj=getattr(p, name),
                 object_label=f"by {name}",
             )
             for name in PERSONAS
@@ -130,6 +130,24 @@ class AuditScopeTests(PersonaTestCase):
         for persona, names in expected.items():
             with self.subTest(persona=persona):
                 self.assertEqual(self.visible_names(persona), names)
+
+    def test_a_lead_never_sees_edits_of_records_outside_their_scope(self):
+        from rapport.org import services as org
+        from rapport.org.models import Role
+
+        # The admin also belongs to team A; their edit of team B must not show to lead A.
+        org.membership_create(
+            actor=None, data={"user": self.p.admin, "team": self.p.team_a, "role": Role.VIEWER}
+        )
+        org.team_update(actor=self.p.admin, team=self.p.team_b, data={"description": "B 计划"})
+        org.team_update(actor=self.p.admin, team=self.p.team_a, data={"description": "A 计划"})
+        lead_a = type(self.p.lead_a).objects.get(pk=self.p.lead_a.pk)
+        labels = set(
+            AuditEvent.objects.visible_to(lead_a)
+            .filter(action=Action.UPDATE, content_type__model="team")
+            .values_list("object_label", flat=True)
+        )
+        self.assertEqual(labels, {str(self.p.team_a)})
 
     def test_api_detail_out_of_scope_is_404(self):
         url = reverse("api:auditevent-detail", args=[self.events["am_b1"].pk])
@@ -214,3 +232,19 @@ class HistoryApiTests(PersonaTestCase):
 
         with self.assertRaises(NoReverseMatch):
             reverse("api:auditevent-history", args=[1])
+
+    def test_sign_in_events_stay_out_of_a_teammates_history(self):
+        record(actor=None, action=Action.LOGIN_FAILED, obj=self.p.am_a2, extra={"login": "x"})
+        record(actor=self.p.admin, action=Action.UPDATE, obj=self.p.am_a2, object_label="edit")
+        url = reverse("api:user-history", args=[self.p.am_a2.pk])
+        teammate = {r["action"] for r in self.api("am_a1").get(url).json()["results"]}
+        lead = {r["action"] for r in self.api("lead_a").get(url).json()["results"]}
+        self.assertIn(Action.UPDATE, teammate)
+        self.assertNotIn(Action.LOGIN_FAILED, teammate)
+        self.assertIn(Action.LOGIN_FAILED, lead)
+        page = self.web("am_a1").get(reverse("audit:history", args=["org.user", self.p.am_a2.pk]))
+        self.assertNotContains(page, "Failed sign-in")
+
+    def test_history_page_with_a_malformed_id_is_404(self):
+        url = reverse("audit:history", args=["org.user", "abc"])
+        self.assertEqual(self.web("admin").get(url).status_code, 404)

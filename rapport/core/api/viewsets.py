@@ -21,7 +21,7 @@ from rapport.core.api.errors import PreconditionFailed
 from rapport.core.scoping import ScopedQuerysetMixin
 
 
-def _etag_matches(header: str, etag: str) -> bool:
+def etag_matches(header: str, etag: str) -> bool:
     candidates = [value.strip() for value in header.split(",")]
     weak = [value[2:] if value.startswith("W/") else value for value in candidates]
     return "*" in weak or etag in weak
@@ -42,7 +42,7 @@ class ScopedViewSet(
         from rapport.audit.models import AuditEvent
 
         obj = self.get_object()
-        events = AuditEvent.objects.for_object(obj).select_related("content_type")
+        events = AuditEvent.objects.history_for(obj, request.user).select_related("content_type")
         page = self.paginate_queryset(events)
         data = AuditEventSerializer(page, many=True).data
         return self.get_paginated_response(data)
@@ -93,13 +93,18 @@ class ScopedModelViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Scope
         response = Response(self._read(obj), status=status.HTTP_201_CREATED)
         return self._with_etag(response, obj)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
+    def get_editable_object(self):
+        """The object, 404 out of scope, 403 when read-only, 412 on a stale If-Match."""
         obj = self.get_object()
-        if not self.model.objects.editable_by(request.user).filter(pk=obj.pk).exists():
+        if not self.model.objects.editable_by(self.request.user).filter(pk=obj.pk).exists():
             raise PermissionDenied()
-        if_match = request.headers.get("If-Match")
-        if if_match and not _etag_matches(if_match, obj.etag):
-            raise PreconditionFailed(changes=services.stale_changes(obj, _version_of(if_match)))
+        if_match = self.request.headers.get("If-Match")
+        if if_match and not etag_matches(if_match, obj.etag):
+            raise PreconditionFailed(changes=services.stale_changes(obj, version_of(if_match)))
+        return obj
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        obj = self.get_editable_object()
         serializer = self.get_serializer(obj, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         expected = obj.version
@@ -119,7 +124,7 @@ class ScopedModelViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, Scope
         return self.serializer_class(fresh, context=self.get_serializer_context()).data
 
 
-def _version_of(etag_header: str) -> int:
+def version_of(etag_header: str) -> int:
     """The version number inside one of our ETags ("label-pk-vN"), or 0."""
     tail = etag_header.strip().strip('"').rsplit("-v", 1)
     try:
@@ -131,14 +136,16 @@ def _version_of(etag_header: str) -> int:
 class ArchiveActionMixin:
     """Adds POST <detail>/archive/ to a ScopedModelViewSet (records are never deleted)."""
 
-    def archive_object(self, *, actor, obj):
-        return services.archive_object(actor=actor, obj=obj)
+    def archive_object(self, *, actor, obj, expected_version: int):
+        return services.archive_object(actor=actor, obj=obj, expected_version=expected_version)
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
-        obj = self.get_object()
-        if not self.model.objects.editable_by(request.user).filter(pk=obj.pk).exists():
-            raise PermissionDenied()
-        obj = self.archive_object(actor=request.user, obj=obj)
+        obj = self.get_editable_object()
+        expected = obj.version
+        obj = services.write_in_scope(
+            request.user,
+            lambda: self.archive_object(actor=request.user, obj=obj, expected_version=expected),
+        )
         return self._with_etag(Response(self._read(obj)), obj)

@@ -14,8 +14,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from rapport.core.api.viewsets import ArchiveActionMixin, ScopedModelViewSet
-from rapport.core.services import write_in_scope
+from rapport.core.api.errors import PreconditionFailed
+from rapport.core.api.viewsets import (
+    ArchiveActionMixin,
+    ScopedModelViewSet,
+    etag_matches,
+    version_of,
+)
+from rapport.core.services import stale_changes, write_in_scope
 from rapport.org import services
 from rapport.org.accounts import axes_username
 from rapport.org.api import serializers as s
@@ -53,7 +59,7 @@ class UserViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def deactivate(self, request, pk=None):
         """Deactivate: the user's sessions and API tokens end at once."""
-        user = self._editable_object()
+        user = self.get_editable_object()
         body = s.DeactivateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.user_deactivate(
@@ -64,18 +70,12 @@ class UserViewSet(ScopedModelViewSet):
     @extend_schema(request=None, responses=s.UserSerializer)
     @action(detail=True, methods=["post"])
     def activate(self, request, pk=None):
-        user = self._editable_object()
+        user = self.get_editable_object()
         services.user_activate(actor=request.user, user=user)
         return Response(self._read(user))
 
-    def _editable_object(self):
-        obj = self.get_object()
-        if not User.objects.editable_by(self.request.user).filter(pk=obj.pk).exists():
-            raise PermissionDenied()
-        return obj
 
-
-class TeamViewSet(ScopedModelViewSet):
+class TeamViewSet(ArchiveActionMixin, ScopedModelViewSet):
     """The team tree. Admins create, move and archive teams."""
 
     model = Team
@@ -93,14 +93,8 @@ class TeamViewSet(ScopedModelViewSet):
             actor=actor, team=obj, data=data, expected_version=expected_version
         )
 
-    @extend_schema(request=None, responses=s.TeamSerializer)
-    @action(detail=True, methods=["post"])
-    def archive(self, request, pk=None):
-        team = self.get_object()
-        if not Team.objects.editable_by(request.user).filter(pk=team.pk).exists():
-            raise PermissionDenied()
-        services.team_archive(actor=request.user, team=team)
-        return Response(self._read(team))
+    def archive_object(self, *, actor, obj, expected_version):
+        return services.team_archive(actor=actor, team=obj, expected_version=expected_version)
 
 
 class MembershipViewSet(ScopedModelViewSet):
@@ -124,9 +118,7 @@ class MembershipViewSet(ScopedModelViewSet):
 
     def destroy(self, request, pk=None):
         """End a membership. The audit log keeps the record of it."""
-        membership = self.get_object()
-        if not Membership.objects.editable_by(request.user).filter(pk=membership.pk).exists():
-            raise PermissionDenied()
+        membership = self.get_editable_object()
         services.membership_end(actor=request.user, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -136,21 +128,27 @@ class MeView(APIView):
 
     @extend_schema(responses=s.MeSerializer)
     def get(self, request):
-        return Response(s.MeSerializer(request.user).data)
+        me = User.objects.get(pk=request.user.pk)
+        return Response(s.MeSerializer(me).data, headers={"ETag": me.etag})
 
     @extend_schema(request=s.MeSerializer, responses=s.MeSerializer)
     def patch(self, request):
-        body = s.MeSerializer(request.user, data=request.data, partial=True)
+        me = User.objects.get(pk=request.user.pk)
+        if_match = request.headers.get("If-Match")
+        if if_match and not etag_matches(if_match, me.etag):
+            raise PreconditionFailed(changes=stale_changes(me, version_of(if_match)))
+        body = s.MeSerializer(me, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         allowed = {"full_name", "english_name", "phone", "language", "time_zone"}
         data = {k: v for k, v in body.validated_data.items() if k in allowed}
+        expected = me.version
         user = write_in_scope(
             request.user,
             lambda: services.user_update(
-                actor=request.user, user=User.objects.get(pk=request.user.pk), data=data
+                actor=request.user, user=me, data=data, expected_version=expected
             ),
         )
-        return Response(s.MeSerializer(user).data)
+        return Response(s.MeSerializer(user).data, headers={"ETag": user.etag})
 
 
 class TokenThrottle(AnonRateThrottle):

@@ -368,3 +368,72 @@ class FilterTests(PersonaTestCase):
         live = client.get(reverse("api:team-list"), {"archived": "false"}).json()["results"]
         self.assertEqual([row["name"] for row in archived], ["质量组"])
         self.assertNotIn("质量组", [row["name"] for row in live])
+
+
+class PreconditionEverywhereTests(PersonaTestCase):
+    def test_archive_refuses_a_stale_if_match(self):
+        url = reverse("api:team-archive", args=[self.p.quality.pk])
+        response = self.api("admin").post(url, HTTP_IF_MATCH='"org.team-1-v999"')
+        self.assertEqual(response.status_code, 412)
+        self.assertIsNone(Team.objects.get(pk=self.p.quality.pk).archived_at)
+
+    def test_me_carries_an_etag_and_refuses_a_stale_if_match(self):
+        client = self.api("am_a1")
+        etag = client.get(reverse("api:me"))["ETag"]
+        ok = client.patch(reverse("api:me"), {"phone": "1"}, format="json", HTTP_IF_MATCH=etag)
+        self.assertEqual(ok.status_code, 200)
+        stale = client.patch(reverse("api:me"), {"phone": "2"}, format="json", HTTP_IF_MATCH=etag)
+        self.assertEqual(stale.status_code, 412)
+        self.assertEqual(User.objects.get(pk=self.p.am_a1.pk).phone, "1")
+
+    def test_an_invalid_time_zone_is_refused_by_the_api(self):
+        response = self.api("am_a1").patch(
+            reverse("api:me"), {"time_zone": "Mars/Olympus"}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("time_zone", response.json()["errors"])
+
+
+class PrimaryTeamTests(PersonaTestCase):
+    def test_the_only_primary_team_cannot_be_unset(self):
+        membership = Membership.objects.get(user=self.p.am_a1, team=self.p.team_a)
+        url = reverse("api:membership-detail", args=[membership.pk])
+        response = self.api("admin").patch(url, {"is_primary": False}, format="json")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("is_primary", response.json()["errors"])
+        self.assertEqual(Membership.objects.filter(user=self.p.am_a1, is_primary=True).count(), 1)
+
+    def test_moving_the_primary_team_is_audited_on_both_memberships(self):
+        old = Membership.objects.get(user=self.p.am_a1, team=self.p.team_a)
+        new = services.membership_create(
+            actor=self.p.admin,
+            data={
+                "user": self.p.am_a1,
+                "team": self.p.team_b,
+                "role": Role.VIEWER,
+                "is_primary": True,
+            },
+        )
+        old.refresh_from_db()
+        self.assertFalse(old.is_primary)
+        self.assertEqual(old.version, 2)
+        self.assertTrue(AuditEvent.objects.for_object(old).filter(action=Action.UPDATE).exists())
+        services.membership_end(actor=self.p.admin, membership=new)
+        old.refresh_from_db()
+        self.assertTrue(old.is_primary)
+        self.assertEqual(AuditEvent.objects.for_object(old).filter(action=Action.UPDATE).count(), 2)
+
+
+class UserFilterTests(PersonaTestCase):
+    def test_team_and_role_hold_for_the_same_membership(self):
+        services.membership_create(
+            actor=None, data={"user": self.p.am_a1, "team": self.p.team_b, "role": Role.TEAM_LEAD}
+        )
+        response = self.api("admin").get(
+            reverse("api:user-list"), {"team": self.p.team_a.pk, "role": Role.TEAM_LEAD}
+        )
+        self.assertEqual({r["username"] for r in response.json()["results"]}, {"lead_a"})
+        response = self.api("admin").get(reverse("api:user-list"), {"role": Role.TEAM_LEAD})
+        self.assertEqual(
+            {r["username"] for r in response.json()["results"]}, {"lead_a", "lead_b", "am_a1"}
+        )

@@ -222,3 +222,13 @@ class StaticAssetTests(PersonaTestCase):
                 response = self.web(None).get(asset)
                 self.assertEqual(response.status_code, 200)
         self.assertNotRegex(html, r'(?:src|href)="(?:https?:)?//')
+
+
+class MissingVersionTests(PersonaTestCase):
+    def test_an_edit_form_without_its_version_is_refused(self):
+        url = reverse("org:team-update", args=[self.p.team_a.pk])
+        response = self.web("admin").post(
+            url, {"name": "华东组", "description": "mine", "parent": self.p.sales.pk}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(Team.objects.get(pk=self.p.team_a.pk).description, "")

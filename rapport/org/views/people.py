@@ -185,7 +185,7 @@ def profile(request):
                 actor=request.user,
                 user=fresh,
                 data=form.changed_data_dict(),
-                expected_version=form.cleaned_data.get("version"),
+                expected_version=form.cleaned_data["version"],
             )
         except Exception as error:  # noqa: BLE001 - shown to the user below
             from rapport.core.errors import StaleObjectError
