@@ -5,6 +5,8 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from rapport.core.filters import SearchFilterSet, archived_filter
 from rapport.org.models import JobDescription, Membership, Role, Team
@@ -14,11 +16,13 @@ User = get_user_model()
 
 class UserFilter(SearchFilterSet):
     search_fields = ("username", "full_name", "english_name", "email")
-    team = django_filters.ModelChoiceFilter(
-        method="by_membership",
-        queryset=Team.objects.none(),
-        label=_("Team"),
-        empty_label=_("All teams"),
+    team = extend_schema_field(OpenApiTypes.INT)(
+        django_filters.ModelChoiceFilter(
+            method="by_membership",
+            queryset=Team.objects.none(),
+            label=_("Team"),
+            empty_label=_("All teams"),
+        )
     )
     role = django_filters.ChoiceFilter(
         method="by_membership",
