@@ -91,3 +91,11 @@ class JobDescriptionForm(VersionedModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = job_description_teams(user)
+
+
+class MembershipRoleForm(VersionedModelForm):
+    """Change someone's role in a team, or make it their primary team."""
+
+    class Meta:
+        model = Membership
+        fields = ["role", "is_primary"]

@@ -18,6 +18,11 @@ urlpatterns = [
     path("teams/<int:pk>/edit/", views.TeamUpdateView.as_view(), name="team-update"),
     path("teams/<int:pk>/archive/", views.TeamArchiveView.as_view(), name="team-archive"),
     path("teams/<int:pk>/members/", views.membership_add, name="membership-add"),
+    path(
+        "memberships/<int:pk>/edit/",
+        views.MembershipUpdateView.as_view(),
+        name="membership-update",
+    ),
     path("memberships/<int:pk>/end/", views.MembershipEndView.as_view(), name="membership-end"),
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/", views.token_create, name="token-create"),

@@ -232,3 +232,19 @@ class MissingVersionTests(PersonaTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(Team.objects.get(pk=self.p.team_a.pk).description, "")
+
+
+class MembershipPageTests(PersonaTestCase):
+    def test_admin_changes_a_role_from_the_team_page(self):
+        membership = Membership.objects.get(user=self.p.am_a2)
+        url = reverse("org:membership-update", args=[membership.pk])
+        self.assertContains(self.web("admin").get(self.p.team_a.get_absolute_url()), url)
+        self.assertEqual(self.web("lead_a").get(url).status_code, 403)
+        self.assertEqual(self.web("lead_b").get(url).status_code, 404)
+        response = self.web("admin").post(
+            url, {"role": Role.TEAM_LEAD, "is_primary": "on", "version": membership.version}
+        )
+        self.assertRedirects(
+            response, self.p.team_a.get_absolute_url(), fetch_redirect_response=False
+        )
+        self.assertEqual(Membership.objects.get(pk=membership.pk).role, Role.TEAM_LEAD)

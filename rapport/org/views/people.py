@@ -114,6 +114,21 @@ class TeamUpdateView(base.ScopedUpdateView):
         )
 
 
+class MembershipUpdateView(base.ScopedUpdateView):
+    model = Membership
+    form_class = forms.MembershipRoleForm
+    select_related = ("user", "team")
+    template_name = "org/form.html"
+
+    def update_object(self, *, actor, obj, data, expected_version):
+        return services.membership_update(
+            actor=actor, membership=obj, data=data, expected_version=expected_version
+        )
+
+    def get_success_url(self):
+        return self.object.team.get_absolute_url()
+
+
 class TeamArchiveView(base.ScopedActionView):
     model = Team
     success_message = _("Team archived.")
