@@ -39,3 +39,4 @@ urlpatterns = [
     path("", include("rapport.audit.urls")),
     path("", include("rapport.core.urls")),
 ]
+handler404 = "rapport.core.api.errors.api_aware_404"

@@ -78,3 +78,14 @@ def exception_handler(exc, context):
         codes = exc.get_codes() if hasattr(exc, "get_codes") else code
         response.data = _body(codes if isinstance(codes, str) else code, " ".join(_flatten(detail)))
     return response
+
+
+def api_aware_404(request, exception=None):
+    """Unknown URLs under /api/ answer the API's error shape; pages get the 404 page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        body = _body("not_found", str(exceptions.NotFound.default_detail))
+        return JsonResponse(body, status=404)
+    return page_not_found(request, exception)

@@ -81,3 +81,15 @@ class AdminSiteTests(PersonaTestCase):
     def test_only_the_admin_role_opens_the_admin_site(self):
         self.assertEqual(self.web("lead_a").get("/admin/").status_code, 302)
         self.assertEqual(self.web("admin").get("/admin/").status_code, 200)
+
+
+class UnknownUrlTests(PersonaTestCase):
+    def test_unknown_api_url_answers_the_error_shape(self):
+        response = self.api("am_a1").get("/api/v1/nothing-here/")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.json()["code"], "not_found")
+
+    def test_unknown_page_answers_the_404_page(self):
+        response = self.web("am_a1").get("/nothing-here/")
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "Not found", status_code=404)
