@@ -13,15 +13,16 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def client_ip(request) -> str | None:
-    """The client's address. Behind our proxy, the last X-Forwarded-For entry is the one the
-    proxy appended; earlier entries come from the client and can be forged."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = [
-            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        ]
-        if forwarded and forwarded[-1]:
+    """The client's address, for the audit log and django-axes alike. Behind our reverse
+    proxy (BEHIND_PROXY), the address the proxy appended last to X-Forwarded-For: the
+    left-hand entries are whatever the client sent and cannot be trusted."""
+    meta = getattr(request, "META", {})
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if forwarded:
             return forwarded[-1]
-    return request.META.get("REMOTE_ADDR") or None
+    return meta.get("REMOTE_ADDR") or None
 
 
 class RequestContextMiddleware:

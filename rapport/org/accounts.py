@@ -8,7 +8,6 @@ whichever spelling was typed (username or email), so both spellings share one co
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 MAX_LOGIN_LENGTH = 255
@@ -68,16 +67,3 @@ def axes_username(request, credentials=None) -> str:
         if len(usernames) == 1:
             return usernames[0].lower()[:MAX_LOGIN_LENGTH]
     return typed
-
-
-def client_ip(request) -> str | None:
-    """The client address django-axes counts against. Behind a reverse proxy
-    (BEHIND_PROXY), the address the proxy appended last to X-Forwarded-For: the
-    left-hand entries are whatever the client sent and cannot be trusted."""
-    meta = getattr(request, "META", {})
-    if getattr(settings, "BEHIND_PROXY", False):
-        forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if forwarded:
-            return forwarded[-1]
-    return meta.get("REMOTE_ADDR") or None

@@ -208,7 +208,7 @@ class ClientIpTests(PersonaTestCase):
             "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.0.0.7", REMOTE_ADDR="10.0.0.1"
         )
         self.assertEqual(client_ip(request), "10.0.0.1")  # not behind a proxy: ignore the header
-        with override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https")):
+        with override_settings(BEHIND_PROXY=True):
             self.assertEqual(client_ip(request), "10.0.0.7")
 
 

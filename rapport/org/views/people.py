@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.core import views as base
+from rapport.core.errors import StaleObjectError
 from rapport.org import forms, services
 from rapport.org.filters import TeamFilter, UserFilter
 from rapport.org.models import Membership, Team
@@ -202,11 +203,7 @@ def profile(request):
                 data=form.changed_data_dict(),
                 expected_version=form.cleaned_data["version"],
             )
-        except Exception as error:  # noqa: BLE001 - shown to the user below
-            from rapport.core.errors import StaleObjectError
-
-            if not isinstance(error, StaleObjectError):
-                raise
+        except StaleObjectError:
             form.add_error(None, _("Your profile changed in another window. Reload and try again."))
         else:
             messages.success(request, _("Profile saved."))
