@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "rapport.core",
     "rapport.audit",
     "rapport.org",
+    "rapport.customers",
+    "rapport.sales",
 ]
 
 MIDDLEWARE = [

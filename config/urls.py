@@ -24,6 +24,8 @@ api_router.register("jobs", JobViewSet, basename="job")
 
 api_v1 = [
     path("", include("rapport.org.api.urls")),
+    path("", include("rapport.customers.api.urls")),
+    path("", include("rapport.sales.api.urls")),
     *api_router.urls,
 ]
 
@@ -36,6 +38,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("rapport.org.urls")),
+    path("", include("rapport.customers.urls")),
+    path("", include("rapport.sales.urls")),
     path("", include("rapport.audit.urls")),
     path("", include("rapport.core.urls")),
 ]

@@ -48,7 +48,8 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    ignored = {"updated_at", "version", "last_login"}
+    # Derived search columns change with the fields they come from; no need to show them.
+    ignored = {"updated_at", "version", "last_login", "search_text", "name_key"}
     return {
         key: [before.get(key), value]
         for key, value in after.items()

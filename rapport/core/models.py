@@ -144,3 +144,66 @@ class Job(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+class SavedViewQuerySet(ScopedQuerySet):
+    def visible_to(self, user) -> SavedViewQuerySet:
+        """Your own views, and views shared with a team you are in (or below)."""
+        from rapport.org.scope import scope_for
+
+        if not user.is_authenticated:
+            return self.none()
+        scope = scope_for(user)
+        return self.filter(
+            models.Q(owner_id=user.pk)
+            | models.Q(shared=True, team_id__in=scope.ancestor_team_ids | scope.team_ids)
+            | models.Q(shared=True, team__isnull=True)
+        )
+
+    def editable_by(self, user) -> SavedViewQuerySet:
+        from rapport.org.scope import scope_for
+
+        if scope_for(user).is_admin:
+            return self.visible_to(user)
+        return self.filter(owner_id=user.pk) if user.is_authenticated else self.none()
+
+    def creatable_by(self, user) -> bool:
+        return bool(user.is_authenticated)
+
+
+class SavedView(BaseModel):
+    """A named filter and sort of a list page, for its owner or shared with a team
+    (everyone when no team is given)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    list_key = models.CharField(_("list"), max_length=64)
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    shared = models.BooleanField(_("shared"), default=False)
+    team = models.ForeignKey(
+        "org.Team",
+        verbose_name=_("shared with team"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = SavedViewQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        ordering = ["list_key", "name"]
+        constraints = [
+            models.UniqueConstraint("owner", "list_key", "name", name="core_savedview_unique"),
+        ]
+        indexes = [models.Index(fields=["list_key", "owner"], name="core_savedview_list")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -84,11 +84,16 @@ def update_object(
     expected_version: int | None = None,
     action: str = Action.UPDATE,
     extra=None,
+    prepare: Callable[[M], None] | None = None,
 ) -> M:
+    """Apply `data`, let `prepare(obj)` derive dependent fields, validate, save the changed
+    fields with a version bump and one audit row (or raise StaleObjectError)."""
     before = snapshot(obj)
     for name, value in data.items():
         setattr(obj, name, value)
     obj.full_clean()
+    if prepare is not None:
+        prepare(obj)
     changes = diff(before, snapshot(obj))
     if not changes:
         if expected_version is not None and expected_version != obj.version:

@@ -27,6 +27,15 @@ class Scope:
     quality_team_ids: frozenset[int] = frozenset()  # QM teams and everything below them
     primary_team_id: int | None = None
     team_ids: frozenset[int] = field(default=frozenset())
+    viewer_team_ids: frozenset[int] = frozenset()  # teams where the user only reads
+    # The user's teams and every team above them: a pool of any of these is theirs.
+    ancestor_team_ids: frozenset[int] = frozenset()
+
+    @property
+    def book_team_ids(self) -> frozenset[int]:
+        """Teams whose whole customer book this user reads: led and quality subtrees,
+        and teams where they are a viewer. An AM's book is only what they own."""
+        return self.led_team_ids | self.quality_team_ids | self.viewer_team_ids
 
     @property
     def is_lead(self) -> bool:
@@ -77,6 +86,7 @@ def compute_scope(user) -> Scope:
     led = _pick(below, {row[0] for row in rows if row[1] == Role.TEAM_LEAD})
     quality = _pick(below, {row[0] for row in rows if row[1] == Role.QUALITY_MANAGER})
     primary = next((row[0] for row in rows if row[2]), None)
+    ancestors = frozenset(int(part) for row in rows for part in row[3].split("/") if part)
     return Scope(
         user_id=user.pk,
         is_admin=user.is_superuser or Role.ADMIN in roles,
@@ -86,6 +96,8 @@ def compute_scope(user) -> Scope:
         quality_team_ids=quality,
         primary_team_id=primary,
         team_ids=member | led | quality,
+        viewer_team_ids=frozenset(row[0] for row in rows if row[1] == Role.VIEWER),
+        ancestor_team_ids=ancestors,
     )
 
 

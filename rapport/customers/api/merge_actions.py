@@ -1,0 +1,5 @@
+"""Customer API action `merge`: mixed into `CustomerViewSet`, calls `services.merge`."""
+
+
+class MergeActionMixin:
+    pass

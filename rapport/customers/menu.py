@@ -1,0 +1,5 @@
+"""Menu entries of the customer book (filled in as the pages land)."""
+
+
+def register() -> None:
+    return None

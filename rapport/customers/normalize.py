@@ -1,0 +1,165 @@
+"""Chinese-aware normalisation shared by validation, duplicate checks, import and search:
+company names, USCC, phone numbers, pinyin (DESIGN §6)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+# Legal-form suffixes and brackets that do not tell two companies apart, longest first.
+_SUFFIXES = sorted(
+    [
+        "股份有限公司",
+        "有限责任公司",
+        "集团有限公司",
+        "有限公司",
+        "集团公司",
+        "分公司",
+        "公司",
+        "co ltd",
+        "company limited",
+        "co limited",
+        "corporation",
+        "corp",
+        "limited",
+        "ltd",
+        "inc",
+        "llc",
+        "plc",
+        "gmbh",
+        "co",
+    ],
+    key=len,
+    reverse=True,
+)
+_REGION_IN_BRACKETS = re.compile(r"[(（]\s*(中国|china|上海|北京|深圳|广州|香港)\s*[)）]", re.I)
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """Full-width to half-width, compatibility forms folded, lower case, spaces squeezed."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().split())
+
+
+def company_key(name: str) -> str:
+    """The part of a company name that identifies it: `北京科技有限公司`, `北京科技（中国）
+    有限公司` and `ＢＥＩＪＩＮＧ科技 Co., Ltd.` fold to comparable keys."""
+    text = _REGION_IN_BRACKETS.sub(" ", fold(name))
+    text = _PUNCT.sub(" ", text).strip()
+    changed = True
+    while changed and text:
+        changed = False
+        for suffix in _SUFFIXES:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text = text[: -len(suffix)].strip()
+                changed = True
+                break
+    return text.replace(" ", "")[:200]
+
+
+def validate_uscc(value: str) -> None:
+    """The 18-character unified social credit code with its check character (GB 32100)."""
+    try:
+        stdnum_uscc.validate(value)
+    except StdnumError as error:
+        raise ValidationError(
+            _("“%(value)s” is not a valid unified social credit code (%(reason)s)."),
+            code="invalid_uscc",
+            params={"value": value[:30], "reason": str(error)},
+        ) from None
+
+
+def clean_uscc(value: str) -> str:
+    value = fold(value).upper().replace(" ", "").replace("-", "")
+    if value:
+        validate_uscc(value)
+    return value
+
+
+_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|转|分机|#|-\s*(?=\d{1,5}$))\s*(\d{1,6})$", re.I)
+
+
+def parse_phone(raw: str, region: str = "CN") -> tuple[str, str]:
+    """(E.164, extension) from any common spelling: 13800138000, 138-0013-8000,
+    +86 138 0013 8000, 0086…, 86…, (010) 6552-9988 转 123. Raises ValidationError."""
+    text = fold(raw).replace("（", "(").replace("）", ")")
+    if not text:
+        return "", ""
+    extension = ""
+    digits_only = re.sub(r"\D", "", text)
+    # A landline written 010-65529988-123: a trailing group after a full number is the extension.
+    match = _EXTENSION.search(text)
+    if match and len(re.sub(r"\D", "", text[: match.start()])) >= 10:
+        extension = match.group(1)
+        text = text[: match.start()]
+        digits_only = re.sub(r"\D", "", text)
+    if digits_only.startswith("00"):
+        text = "+" + digits_only[2:]
+    elif digits_only.startswith("86") and len(digits_only) == 13 and digits_only[2] == "1":
+        text = "+" + digits_only
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("“%(value)s” is not a phone number we recognise."),
+            code="invalid_phone",
+            params={"value": str(raw)[:40]},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extension
+
+
+def phone_key(raw: str) -> str:
+    """E.164 or '' — for matching a typed phone against stored ones, never raising."""
+    try:
+        return parse_phone(raw)[0]
+    except ValidationError:
+        return ""
+
+
+def display_phone(e164: str) -> str:
+    """+8613800138000 → 138 0013 8000 for Chinese numbers, international format otherwise."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@lru_cache(maxsize=4096)
+def pinyin_forms(text: str) -> tuple[str, str]:
+    """(full pinyin, initials) of the Chinese in `text`: 北京科技 → (beijingkeji, bjkj).
+    Heteronyms take their most common reading; other characters pass through folded."""
+    from pypinyin import Style, lazy_pinyin
+
+    folded = fold(text).replace(" ", "")
+    full = "".join(lazy_pinyin(folded, errors="default"))
+    initials = "".join(
+        item[:1] for item in lazy_pinyin(folded, style=Style.FIRST_LETTER, errors=lambda s: [s])
+    )
+    return full, initials
+
+
+def search_text(*parts: str) -> str:
+    """What the search box matches for a record: folded text and its pinyin forms."""
+    words: list[str] = []
+    for part in parts:
+        if not part:
+            continue
+        folded = fold(part)
+        words.append(folded.replace(" ", ""))
+        if any("\u4e00" <= char <= "\u9fff" for char in folded):
+            words.extend(pinyin_forms(folded))
+    return " ".join(dict.fromkeys(word for word in words if word))

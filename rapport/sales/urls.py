@@ -1,0 +1,5 @@
+"""Page URLs of the sales app."""
+
+app_name = "sales"
+
+urlpatterns: list = []
