@@ -11,6 +11,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 # Legal-form suffixes and brackets that do not tell two companies apart, longest first.
@@ -53,14 +54,11 @@ def company_key(name: str) -> str:
     有限公司` and `ＢＥＩＪＩＮＧ科技 Co., Ltd.` fold to comparable keys."""
     text = _REGION_IN_BRACKETS.sub(" ", fold(name))
     text = _PUNCT.sub(" ", text).strip()
-    changed = True
-    while changed and text:
-        changed = False
-        for suffix in _SUFFIXES:
-            if text.endswith(suffix) and len(text) > len(suffix):
-                text = text[: -len(suffix)].strip()
-                changed = True
-                break
+    while text:
+        suffix = next((s for s in _SUFFIXES if text.endswith(s)), None)
+        if suffix is None or text == suffix:
+            break  # nothing left to strip, or the name is only a legal form
+        text = text[: -len(suffix)].strip()
     return text.replace(" ", "")[:200]
 
 
@@ -68,12 +66,19 @@ def validate_uscc(value: str) -> None:
     """The 18-character unified social credit code with its check character (GB 32100)."""
     try:
         stdnum_uscc.validate(value)
-    except StdnumError as error:
-        raise ValidationError(
-            _("“%(value)s” is not a valid unified social credit code (%(reason)s)."),
-            code="invalid_uscc",
-            params={"value": value[:30], "reason": str(error)},
-        ) from None
+    except InvalidLength:
+        reason = _("it must have 18 characters")
+    except InvalidChecksum:
+        reason = _("its check character is wrong")
+    except StdnumError:
+        reason = _("it has characters a code cannot have")
+    else:
+        return
+    raise ValidationError(
+        _("“%(value)s” is not a valid unified social credit code: %(reason)s."),
+        code="invalid_uscc",
+        params={"value": value[:30], "reason": reason},
+    )
 
 
 def clean_uscc(value: str) -> str:
@@ -83,38 +88,49 @@ def clean_uscc(value: str) -> str:
     return value
 
 
-_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|转|分机|#|-\s*(?=\d{1,5}$))\s*(\d{1,6})$", re.I)
+_MARKED_EXTENSION = re.compile(r"\s*(?:ext\.?|extension|x|转|分机|#)\s*(\d{1,6})$", re.I)
+_TRAILING_GROUP = re.compile(r"\s*-\s*(\d{1,5})$")
+
+
+def _e164(text: str, region: str) -> str | None:
+    digits = re.sub(r"\D", "", text)
+    if digits.startswith("00"):
+        text = "+" + digits[2:]
+    elif digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
+        text = "+" + digits
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def parse_phone(raw: str, region: str = "CN") -> tuple[str, str]:
     """(E.164, extension) from any common spelling: 13800138000, 138-0013-8000,
-    +86 138 0013 8000, 0086…, 86…, (010) 6552-9988 转 123. Raises ValidationError."""
+    +86 138 0013 8000, 0086…, 86…, (010) 6552-9988 转 123, 010-65529988-123.
+    Raises ValidationError."""
     text = fold(raw).replace("（", "(").replace("）", ")")
     if not text:
         return "", ""
     extension = ""
-    digits_only = re.sub(r"\D", "", text)
-    # A landline written 010-65529988-123: a trailing group after a full number is the extension.
-    match = _EXTENSION.search(text)
-    if match and len(re.sub(r"\D", "", text[: match.start()])) >= 10:
-        extension = match.group(1)
-        text = text[: match.start()]
-        digits_only = re.sub(r"\D", "", text)
-    if digits_only.startswith("00"):
-        text = "+" + digits_only[2:]
-    elif digits_only.startswith("86") and len(digits_only) == 13 and digits_only[2] == "1":
-        text = "+" + digits_only
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    marked = _MARKED_EXTENSION.search(text)
+    if marked:
+        extension, text = marked.group(1), text[: marked.start()]
+    number = _e164(text, region)
+    trailing = _TRAILING_GROUP.search(text)
+    if number is None and trailing and not extension:
+        # 010-65529988-123: a dash group after a number that is whole without it.
+        number = _e164(text[: trailing.start()], region)
+        extension = trailing.group(1) if number else ""
+    if number is None:
         raise ValidationError(
             _("“%(value)s” is not a phone number we recognise."),
             code="invalid_phone",
             params={"value": str(raw)[:40]},
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), extension
+    return number, extension
 
 
 def phone_key(raw: str) -> str:

@@ -255,11 +255,21 @@ class Customer(ArchivableModel):
                 validate_uscc(self.uscc)
             except ValidationError as error:
                 errors["uscc"] = error.messages
+            taken = Customer.objects.filter(uscc=self.uscc).exclude(pk=self.pk)
+            if "uscc" not in errors and taken.exists():
+                errors["uscc"] = [
+                    _("A customer with this unified social credit code already exists.")
+                ]
         if self.name:
             self.name = " ".join(self.name.split())
             self.name_key = company_key(self.name)
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        # clean() checks the USCC's uniqueness and names the field; the conditional
+        # constraint would only add an anonymous duplicate of that message.
+        super().validate_constraints(exclude={*(exclude or ()), "uscc"})
 
 
 class CustomerShare(models.Model):
