@@ -1,7 +1,7 @@
 """A database of its own for a benchmark run, never the user's.
 
 Django's test-database machinery does the work: it creates a database beside the configured
-one (a temporary SQLite file, or `rapport_bench` on the same PostgreSQL server), migrates it,
+one (a temporary SQLite file, or `<name>_bench` on the same PostgreSQL server), migrates it,
 points the connection at it, and afterwards drops it and points the connection back.
 """
 
@@ -13,7 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-POSTGRES_NAME = "rapport_bench"
+
+def postgres_name(configured: str) -> str:
+    """`<configured>_bench`: beside the configured database, so two people on one server
+    (each with a database of their own) never drop each other's bench database."""
+    return f"{configured}_bench"[:63]
 
 
 class BenchDatabaseError(RuntimeError):
@@ -31,7 +35,7 @@ def bench_database(*, keep: bool = False) -> Iterator[str]:
         tmpdir = Path(tempfile.mkdtemp(prefix="rapport-bench-"))
         name = str(tmpdir / "bench.sqlite3")
     elif connection.vendor == "postgresql":
-        name = POSTGRES_NAME
+        name = postgres_name(str(original))
     else:
         raise BenchDatabaseError(f"no bench database for the {connection.vendor} backend")
     if str(original) == name:

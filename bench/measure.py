@@ -27,6 +27,11 @@ class Result:
     ratio: float | None = None
     note: str = ""
     warning: str = ""
+    skipped: str = ""
+    # Through gunicorn (bench.serve): server time at concurrency 1, throughput at 1 and 8.
+    served: dict | None = None
+    # A task's own figures (rows, rows/s, customers moved…).
+    figures: dict | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -73,9 +78,51 @@ def time_raw(statements: list[str], runs: int) -> list[float]:
     return timings
 
 
+def skipped(case: Case) -> Result:
+    return Result(name=case.name, runs=0, median_ms=0.0, p95_ms=0.0, queries=0, skipped=case.skip)
+
+
+def measure_task(case: Case, *, runs: int) -> Result:
+    """A task (an import, the nightly reclaim) timed as a whole `runs` times; queries are
+    counted, not captured (a 100,000-row import issues too many to keep)."""
+    from django.db import connection
+
+    count = 0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    timings, figures = [], {}
+    for _ in range(runs):
+        task = case.prepare()
+        count = 0
+        with connection.execute_wrapper(counter):
+            start = time.perf_counter()
+            figures = task() or {}
+            elapsed = time.perf_counter() - start
+        timings.append(elapsed * 1000)
+        figures = {**figures, "seconds": round(elapsed, 3)}
+        if "rows" in figures:
+            figures["rows_per_s"] = round(figures["rows"] / elapsed, 1)
+    return Result(
+        name=case.name,
+        runs=runs,
+        median_ms=statistics.median(timings),
+        p95_ms=p95(timings),
+        queries=count,
+        note=case.note,
+        figures=figures,
+    )
+
+
 def measure(case: Case, *, runs: int, warmup: int) -> Result:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    if case.skip:
+        return skipped(case)
 
     for _ in range(warmup):
         _check(case, case.prepare()())

@@ -39,6 +39,9 @@ class DatasetContext:
     am: Any = None
     admin_token: str = ""
     counts: dict[str, int] = field(default_factory=dict)  # what was actually made, for the report
+    # What one step leaves for the next (account managers by team, pools, the plan of each
+    # customer's follow-ups) and for the benchmarks (a customer to open, a name to search).
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,19 @@ class Case:
     expect_status: int = 200
     floor: bool = True
     note: str = ""
+    # Served through gunicorn too (bench.serve): the path and the headers that sign in.
+    http: HttpSpec | None = None
+    # A case whose code is not built yet (another app's): listed, not run.
+    skip: str = ""
+    # Not a request: `prepare()` returns a callable whose run is timed as a whole (import,
+    # reclaim); it returns a dict of figures (rows/s …) instead of a response.
+    task: bool = False
+
+
+@dataclass(frozen=True)
+class HttpSpec:
+    path: str
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "rapport.org",
     "rapport.customers",
     "rapport.sales",
+    "rapport.imports",
+    "rapport.search",
 ]
 
 MIDDLEWARE = [
@@ -351,6 +353,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status": name their choice sets so the schema is stable.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "rapport.customers.models.customer.CustomerStatus",
+    },
 }
 
 # --- Audit -------------------------------------------------------------------------------------

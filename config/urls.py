@@ -26,6 +26,8 @@ api_v1 = [
     path("", include("rapport.org.api.urls")),
     path("", include("rapport.customers.api.urls")),
     path("", include("rapport.sales.api.urls")),
+    path("", include("rapport.imports.api.urls")),
+    path("", include("rapport.search.api.urls")),
     *api_router.urls,
 ]
 
@@ -40,6 +42,8 @@ urlpatterns = [
     path("", include("rapport.org.urls")),
     path("", include("rapport.customers.urls")),
     path("", include("rapport.sales.urls")),
+    path("", include("rapport.search.urls")),
+    path("", include("rapport.imports.urls")),
     path("", include("rapport.audit.urls")),
     path("", include("rapport.core.urls")),
 ]

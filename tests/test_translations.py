@@ -13,9 +13,9 @@ def _entries():
     for line in (LOCALE / "django.po").read_text(encoding="utf-8").splitlines() + [""]:
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
-        elif line.startswith(("msgid ", "msgid_plural ", "msgstr")):
+        elif line.startswith(("msgctxt ", "msgid ", "msgid_plural ", "msgstr")):
             key, _, literal = line.partition(" ")
-            if key == "msgid" and entry:
+            if key in {"msgctxt", "msgid"} and entry and "msgid" in entry:
                 yield entry
                 entry = {}
             entry.setdefault("fuzzy", fuzzy)
@@ -47,7 +47,9 @@ def test_the_compiled_catalogue_matches_the_sources():
     for e in _entries():
         if not e["msgid"]:
             continue
-        if "msgid_plural" in e:
+        if "msgctxt" in e:
+            got, want = catalogue.pgettext(e["msgctxt"], e["msgid"]), e["msgstr"]
+        elif "msgid_plural" in e:
             got = catalogue.ngettext(e["msgid"], e["msgid_plural"], 1)
             want = e["msgstr[0]"]
         else:

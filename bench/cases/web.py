@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from bench.registry import Case, DatasetContext, benchmark
+from bench.registry import Case, DatasetContext, HttpSpec, benchmark
 
 
 def signed_in(user) -> Client:
@@ -17,6 +17,24 @@ def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+def page_spec(client: Client, path: str) -> HttpSpec:
+    """The same request for the WSGI server: the client's session cookie (the session row
+    is in the bench database the workers read)."""
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return HttpSpec(path, (("Cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}"),))
+
+
+def token_spec(token: str, path: str) -> HttpSpec:
+    return HttpSpec(path, (("Authorization", f"Token {token}"),))
+
+
+def page_case(name: str, client: Client, path: str, note: str = "") -> Case:
+    def prepare():
+        return lambda: client.get(path, secure=True)
+
+    return Case(name, prepare, note=note or f"GET {path}", http=page_spec(client, path))
 
 
 def end_sessions(user) -> None:
@@ -54,12 +72,7 @@ def login(ctx: DatasetContext) -> list[Case]:
 
 @benchmark(order=20)
 def home(ctx: DatasetContext) -> list[Case]:
-    cases = []
-    for label, user in (("AM", ctx.am), ("lead", ctx.lead)):
-        client = signed_in(user)
-
-        def prepare(client=client):
-            return lambda: client.get("/", secure=True)
-
-        cases.append(Case(f"home ({label})", prepare, note="GET /"))
-    return cases
+    return [
+        page_case(f"home ({label})", signed_in(user), "/")
+        for label, user in (("AM", ctx.am), ("lead", ctx.lead))
+    ]

@@ -60,9 +60,13 @@ def organisation(ctx: DatasetContext) -> None:
     TOTP.activate(ctx.admin, generate_totp_secret())
 
     n_ams = n_users - 1 - len(sales_teams)
+    ams_by_team: dict[int, list] = {team.pk: [] for team in sales_teams}
     for i in range(n_ams):
         am = person(f"am{i + 1:03d}")
-        join(am, sales_teams[i % len(sales_teams)], Role.ACCOUNT_MANAGER)
+        team = sales_teams[i % len(sales_teams)]
+        join(am, team, Role.ACCOUNT_MANAGER)
+        ams_by_team[team.pk].append(am)
+    ctx.data.update(company=company, sales_teams=sales_teams, ams_by_team=ams_by_team)
 
     ctx.lead = ctx.users["lead01"]
     ctx.am = ctx.users["am001"]

@@ -82,14 +82,7 @@ def register() -> None:
     register_nav(NavItem(_("Jobs"), "core:job-list", order=95))
 
     panels = [
-        Panel("am-due-today", _("Due today"), EMPTY, AM, 10),
-        Panel("am-overdue", _("Overdue follow-ups"), EMPTY, AM, 20),
-        Panel("am-pipeline", _("My pipeline"), EMPTY, AM, 30),
-        Panel("am-pool", _("Pool customers I may claim"), EMPTY, AM, 40),
         Panel("lead-team", _("My team"), "core/panels/my_team.html", LEAD, 10, _my_team),
-        Panel("lead-cadence", _("Cadence compliance by account manager"), EMPTY, LEAD, 20),
-        Panel("lead-overdue", _("Overdue follow-ups by account manager"), EMPTY, LEAD, 30),
-        Panel("lead-pipeline", _("Pipeline by stage"), EMPTY, LEAD, 40),
         Panel("qm-tickets", _("Open tickets and SLAs"), EMPTY, QM, 10),
         Panel("qm-surveys", _("Surveys and feedback"), EMPTY, QM, 20),
         Panel("qm-team", _("Customers in my scope"), EMPTY, QM, 30),

@@ -94,13 +94,19 @@ def update_object(
     obj.full_clean()
     if prepare is not None:
         prepare(obj)
-    changes = diff(before, snapshot(obj))
+    after = snapshot(obj)
+    changes = diff(before, after)
     if not changes:
         if expected_version is not None and expected_version != obj.version:
             raise StaleObjectError(obj, stale_changes(obj, expected_version))
         return obj
     bump_version(obj, expected_version)
-    changed = [obj._meta.get_field(name).attname for name in changes]
+    # Save derived columns too (search_text, name_key): the audit diff leaves them out.
+    changed = [
+        obj._meta.get_field(name).attname
+        for name, value in after.items()
+        if before.get(name) != value and name not in {"updated_at", "version"}
+    ]
     obj.save(update_fields=[*changed, "updated_at", "version"])
     record(
         actor=actor,

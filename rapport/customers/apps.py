@@ -8,6 +8,9 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from rapport.core.defaults import connect_defaults
+
+        connect_defaults(self, "0002_default_tier_rules", "add_defaults")
         from rapport.customers import menu, panels
 
         menu.register()

@@ -8,6 +8,9 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
+        from rapport.core.defaults import connect_defaults
+
+        connect_defaults(self, "0003_default_pipeline", "create_default")
         from rapport.sales import panels
 
         panels.register()

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.core.models import ArchivableModel, BaseModel, ScopedQuerySet
 from rapport.core.money import amount_field, currency_field
@@ -58,8 +59,8 @@ class Pipeline(ArchivableModel):
 
 class StageOutcome(models.TextChoices):
     OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    WON = "won", pgettext_lazy("opportunity outcome", "Won")
+    LOST = "lost", pgettext_lazy("opportunity outcome", "Lost")
 
 
 class Stage(BaseModel):
@@ -69,6 +70,8 @@ class Stage(BaseModel):
         Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="stages"
     )
     name = models.CharField(_("name"), max_length=60)
+    # Stage names are data (usually Chinese); an English name is shown to English readers.
+    english_name = models.CharField(_("English name"), max_length=60, blank=True)
     position = models.PositiveSmallIntegerField(_("position"))
     probability = models.DecimalField(
         _("probability (%)"),
@@ -96,7 +99,28 @@ class Stage(BaseModel):
         ]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: the English name when the page is English."""
+        from django.utils.translation import get_language
+
+        if self.english_name and (get_language() or "").startswith("en"):
+            return self.english_name
         return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.outcome == StageOutcome.OPEN
+
+    @property
+    def is_won(self) -> bool:
+        return self.outcome == StageOutcome.WON
+
+    @property
+    def is_lost(self) -> bool:
+        return self.outcome == StageOutcome.LOST
 
 
 class OpportunityQuerySet(ScopedQuerySet):
@@ -145,7 +169,7 @@ class Opportunity(ArchivableModel):
         "org.Team", verbose_name=_("team"), on_delete=models.PROTECT, related_name="opportunities"
     )
     name = models.CharField(_("name"), max_length=200)
-    amount = amount_field(_("amount"), default=0)
+    amount = amount_field(_("amount"), default=0, validators=[MinValueValidator(0)])
     currency = currency_field()
     pipeline = models.ForeignKey(
         Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="+"

@@ -182,3 +182,55 @@ def customer_mark_progress(*, customer_id: int, at=None) -> None:
     customer.last_progress_at = at or timezone.now()
     changed = ["last_progress_at", *schedule.refresh_schedule(customer)]
     customer.save(update_fields=changed)
+
+
+@transaction.atomic
+def customers_tag(*, actor, customers, tags, remove: bool = False) -> dict[str, int]:
+    """Add (or remove) tags on many customers at once; one audit row per customer whose
+    tags changed. `tags` are Tag rows or names (new names become tags when adding).
+    The caller passes only customers the actor may edit."""
+    from rapport.customers.models import Tag
+
+    names = [tag for tag in tags if isinstance(tag, str)]
+    chosen = [tag for tag in tags if not isinstance(tag, str)]
+    for name in names:
+        name = " ".join(name.split())[:40]
+        if not name:
+            continue
+        tag = Tag.objects.filter(name=name).first()
+        if tag is None and not remove:
+            tag = Tag(name=name)
+            tag.full_clean()
+            tag.save()
+        if tag is not None:
+            chosen.append(tag)
+    customers = list(customers)
+    through = Customer.tags.through
+    current: dict[int, set[int]] = {customer.pk: set() for customer in customers}
+    for customer_id, tag_id in through.objects.filter(customer_id__in=current).values_list(
+        "customer_id", "tag_id"
+    ):
+        current[customer_id].add(tag_id)
+    tag_ids = {tag.pk for tag in chosen}
+    label = {tag.pk: tag.name for tag in chosen}
+    done = 0
+    for customer in customers:
+        before = current[customer.pk]
+        after = before - tag_ids if remove else before | tag_ids
+        if after == before:
+            continue
+        if remove:
+            through.objects.filter(customer_id=customer.pk, tag_id__in=tag_ids).delete()
+        else:
+            through.objects.bulk_create(
+                [through(customer_id=customer.pk, tag_id=pk) for pk in tag_ids - before]
+            )
+        changed = sorted(label[pk] for pk in (before ^ after))
+        record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=customer,
+            changes={"tags": [[], changed] if not remove else [changed, []]},
+        )
+        done += 1
+    return {"done": done, "unchanged": len(customers) - done}

@@ -261,7 +261,10 @@ class ScheduleTests(PersonaTestCase):
     def test_reclaim_date_follows_the_nearest_pool_and_its_rules(self):
         from rapport.customers.models import Pool
 
-        customer = customer_create(actor=self.p.am_a1, data={"name": "回收测试", "tier": "C"})
+        # Tier C by the default rules (data migration 0002): 50,000 ≤ value < 300,000.
+        customer = customer_create(
+            actor=self.p.am_a1, data={"name": "回收测试", "annual_value": Decimal("60000")}
+        )
         self.assertIsNone(customer.reclaim_on)
         Pool.objects.create(name="公司公海", team=self.p.company, reclaim_days_c=90)
         Pool.objects.create(name="华东公海", team=self.p.team_a, reclaim_days_c=45)

@@ -8,141 +8,356 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('org', '0003_time_zone_validator'),
+        ("customers", "0001_initial"),
+        ("org", "0003_time_zone_validator"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Pipeline',
+            name="Pipeline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('is_default', models.BooleanField(default=False, verbose_name='default pipeline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="archived at"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                ("is_default", models.BooleanField(default=False, verbose_name="default pipeline")),
             ],
             options={
-                'verbose_name': 'pipeline',
-                'verbose_name_plural': 'pipelines',
-                'ordering': ['-is_default', 'name'],
-                'constraints': [models.UniqueConstraint(models.F('name'), name='sales_pipeline_name_unique'), models.UniqueConstraint(models.F('is_default'), condition=models.Q(('is_default', True)), name='sales_pipeline_one_default')],
+                "verbose_name": "pipeline",
+                "verbose_name_plural": "pipelines",
+                "ordering": ["-is_default", "name"],
+                "constraints": [
+                    models.UniqueConstraint(models.F("name"), name="sales_pipeline_name_unique"),
+                    models.UniqueConstraint(
+                        models.F("is_default"),
+                        condition=models.Q(("is_default", True)),
+                        name="sales_pipeline_one_default",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Stage',
+            name="Stage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('name', models.CharField(max_length=60, verbose_name='name')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('probability', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='probability (%)')),
-                ('outcome', models.CharField(choices=[('open', 'Open'), ('won', 'Won'), ('lost', 'Lost')], default='open', max_length=8, verbose_name='outcome')),
-                ('pipeline', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stages', to='sales.pipeline', verbose_name='pipeline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="name")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                (
+                    "probability",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="probability (%)",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("open", "Open"), ("won", "Won"), ("lost", "Lost")],
+                        default="open",
+                        max_length=8,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "pipeline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stages",
+                        to="sales.pipeline",
+                        verbose_name="pipeline",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stage',
-                'verbose_name_plural': 'stages',
-                'ordering': ['pipeline', 'position'],
+                "verbose_name": "stage",
+                "verbose_name_plural": "stages",
+                "ordering": ["pipeline", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Opportunity',
+            name="Opportunity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('archived_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='archived at')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=16, verbose_name='amount')),
-                ('currency', models.CharField(choices=[('CNY', 'CNY (¥)'), ('USD', 'USD ($)'), ('EUR', 'EUR (€)'), ('HKD', 'HKD (HK$)'), ('JPY', 'JPY (¥)'), ('GBP', 'GBP (£)')], default='CNY', max_length=3, verbose_name='currency')),
-                ('stage_entered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='in this stage since')),
-                ('expected_close', models.DateField(blank=True, null=True, verbose_name='expected close date')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('close_reason', models.CharField(blank=True, max_length=500, verbose_name='won / lost reason')),
-                ('notes', models.TextField(blank=True, max_length=5000, verbose_name='notes')),
-                ('search_text', models.TextField(blank=True, editable=False, verbose_name='search text')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='customers.customer', verbose_name='customer')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to=settings.AUTH_USER_MODEL, verbose_name='owner')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='org.team', verbose_name='team')),
-                ('pipeline', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.pipeline', verbose_name='pipeline')),
-                ('stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='opportunities', to='sales.stage', verbose_name='stage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="created at"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                (
+                    "archived_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="archived at"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=16, verbose_name="amount"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        choices=[
+                            ("CNY", "CNY (¥)"),
+                            ("USD", "USD ($)"),
+                            ("EUR", "EUR (€)"),
+                            ("HKD", "HKD (HK$)"),
+                            ("JPY", "JPY (¥)"),
+                            ("GBP", "GBP (£)"),
+                        ],
+                        default="CNY",
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "stage_entered_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="in this stage since"
+                    ),
+                ),
+                (
+                    "expected_close",
+                    models.DateField(blank=True, null=True, verbose_name="expected close date"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "close_reason",
+                    models.CharField(blank=True, max_length=500, verbose_name="won / lost reason"),
+                ),
+                ("notes", models.TextField(blank=True, max_length=5000, verbose_name="notes")),
+                (
+                    "search_text",
+                    models.TextField(blank=True, editable=False, verbose_name="search text"),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="opportunities",
+                        to="customers.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="opportunities",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="owner",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="opportunities",
+                        to="org.team",
+                        verbose_name="team",
+                    ),
+                ),
+                (
+                    "pipeline",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sales.pipeline",
+                        verbose_name="pipeline",
+                    ),
+                ),
+                (
+                    "stage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="opportunities",
+                        to="sales.stage",
+                        verbose_name="stage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opportunity',
-                'verbose_name_plural': 'opportunities',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "opportunity",
+                "verbose_name_plural": "opportunities",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StageChange',
+            name="StageChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('seconds_in_previous', models.PositiveBigIntegerField(default=0, verbose_name='time in the previous stage')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('from_stage', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.stage', verbose_name='from')),
-                ('opportunity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='stage_changes', to='sales.opportunity', verbose_name='opportunity')),
-                ('to_stage', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sales.stage', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "changed_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "seconds_in_previous",
+                    models.PositiveBigIntegerField(
+                        default=0, verbose_name="time in the previous stage"
+                    ),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "from_stage",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sales.stage",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="stage_changes",
+                        to="sales.opportunity",
+                        verbose_name="opportunity",
+                    ),
+                ),
+                (
+                    "to_stage",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sales.stage",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stage change',
-                'verbose_name_plural': 'stage changes',
-                'ordering': ['-changed_at', '-id'],
+                "verbose_name": "stage change",
+                "verbose_name_plural": "stage changes",
+                "ordering": ["-changed_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(models.F('pipeline'), models.F('position'), name='sales_stage_position_unique'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(
+                models.F("pipeline"), models.F("position"), name="sales_stage_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.UniqueConstraint(models.F('pipeline'), models.F('name'), name='sales_stage_name_unique'),
+            model_name="stage",
+            constraint=models.UniqueConstraint(
+                models.F("pipeline"), models.F("name"), name="sales_stage_name_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stage',
-            constraint=models.CheckConstraint(condition=models.Q(('probability__gte', 0), ('probability__lte', 100)), name='sales_stage_probability_range'),
+            model_name="stage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("probability__gte", 0), ("probability__lte", 100)),
+                name="sales_stage_probability_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['owner', 'stage'], name='opp_owner_stage'),
+            model_name="opportunity",
+            index=models.Index(fields=["owner", "stage"], name="opp_owner_stage"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['team', 'stage'], name='opp_team_stage'),
+            model_name="opportunity",
+            index=models.Index(fields=["team", "stage"], name="opp_team_stage"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['customer', '-created_at'], name='opp_customer'),
+            model_name="opportunity",
+            index=models.Index(fields=["customer", "-created_at"], name="opp_customer"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['team', 'expected_close'], name='opp_team_close'),
+            model_name="opportunity",
+            index=models.Index(fields=["team", "expected_close"], name="opp_team_close"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['owner', 'expected_close'], name='opp_owner_close'),
+            model_name="opportunity",
+            index=models.Index(fields=["owner", "expected_close"], name="opp_owner_close"),
         ),
         migrations.AddIndex(
-            model_name='opportunity',
-            index=models.Index(fields=['stage', '-amount'], name='opp_stage_amount'),
+            model_name="opportunity",
+            index=models.Index(fields=["stage", "-amount"], name="opp_stage_amount"),
         ),
         migrations.AddConstraint(
-            model_name='opportunity',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='sales_opp_amount_positive'),
+            model_name="opportunity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__gte", 0)), name="sales_opp_amount_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stagechange',
-            index=models.Index(fields=['opportunity', '-changed_at'], name='stagechange_opp'),
+            model_name="stagechange",
+            index=models.Index(fields=["opportunity", "-changed_at"], name="stagechange_opp"),
         ),
     ]

@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 class Command(BaseCommand):
     help = (
         "Build a dataset of a named size in a separate database (a temporary SQLite file, or "
-        "`rapport_bench` on the PostgreSQL server of DATABASE_URL), run every benchmark, print "
-        "a table and write JSON to bench/results/. See bench/README.md."
+        "`<name>_bench` on the PostgreSQL server of DATABASE_URL), run every benchmark in "
+        "process and through gunicorn, print a table and write JSON to bench/results/. "
+        "See bench/README.md."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +45,21 @@ class Command(BaseCommand):
             help="keep the bench database afterwards, to look into it",
         )
         parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="skip serving the pages through gunicorn (throughput at concurrency 1 and 8)",
+        )
+        parser.add_argument(
+            "--workers", type=int, default=4, help="gunicorn sync workers (default 4)"
+        )
+        parser.add_argument(
+            "--serve-requests",
+            type=int,
+            default=40,
+            metavar="N",
+            help="requests per page and concurrency through gunicorn (default 40)",
+        )
+        parser.add_argument(
             "--real-hasher",
             action="store_true",
             help="hash passwords with the configured hasher, not a fast one",
@@ -53,9 +69,12 @@ class Command(BaseCommand):
         from bench.database import BenchDatabaseError
         from bench.measure import BenchCaseError
         from bench.runner import run
+        from bench.serve import ServeError
 
         if runs < 1 or warmup < 1:
             raise CommandError("--runs and --warmup must be at least 1.")
+        if options["workers"] < 1 or options["serve_requests"] < 1:
+            raise CommandError("--workers and --serve-requests must be at least 1.")
         try:
             run(
                 size=size,
@@ -65,7 +84,10 @@ class Command(BaseCommand):
                 output_dir=output,
                 keep=keep,
                 real_hasher=real_hasher,
+                serve=not options["no_serve"],
+                workers=options["workers"],
+                serve_requests=options["serve_requests"],
                 stdout=self.stdout,
             )
-        except (BenchDatabaseError, BenchCaseError) as error:
+        except (BenchDatabaseError, BenchCaseError, ServeError) as error:
             raise CommandError(str(error)) from error

@@ -1,0 +1,50 @@
+"""Template filters of the customer book: phones for people, due badges, safe links."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.urls import NoReverseMatch
+from django.utils import timezone
+
+from rapport.customers.normalize import display_phone
+
+register = template.Library()
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """+8613800138000 → 138 0013 8000 (the stored E.164 stays in the tel: link)."""
+    return display_phone(e164 or "")
+
+
+@register.filter
+def due_state(due_on: dt.date | None) -> str:
+    """overdue / today / soon (within a week) / "" for a customer's contact due date."""
+    if not due_on:
+        return ""
+    today = timezone.localdate()
+    if due_on < today:
+        return "overdue"
+    if due_on == today:
+        return "today"
+    if due_on <= today + dt.timedelta(days=6):
+        return "soon"
+    return ""
+
+
+@register.filter
+def days_overdue(due_on: dt.date | None) -> int:
+    if not due_on:
+        return 0
+    return max(0, (timezone.localdate() - due_on).days)
+
+
+@register.filter
+def url_or_empty(obj) -> str:
+    """The object's page, or "" while that page does not exist yet (another app's)."""
+    try:
+        return obj.get_absolute_url()
+    except (NoReverseMatch, AttributeError):
+        return ""
