@@ -97,15 +97,15 @@ class DeferredJoinPaginator(Paginator):
 
 
 def contacts_for_customer(user, customer) -> list[Contact]:
-    return list(
-        Contact.objects.visible_to(user).filter(customer=customer, archived_at__isnull=True)[:100]
-    )
+    return list(Contact.objects.for_customer(user, customer).filter(archived_at__isnull=True)[:100])
 
 
-def follow_ups_queryset(user) -> QuerySet:
-    """Follow-ups with what their rows show: customer, author, contacts, notes, files."""
+def follow_ups_queryset(user, customer=None) -> QuerySet:
+    """Follow-ups with what their rows show: customer, author, contacts, notes, files
+    (of one customer when given)."""
+    base = FollowUp.objects
     return (
-        FollowUp.objects.visible_to(user)
+        (base.for_customer(user, customer) if customer else base.visible_to(user))
         .select_related("customer", "author")
         .prefetch_related(
             "contacts",
@@ -152,12 +152,12 @@ def customer_timeline(
         return queryset.filter(**{f"{field}__lt": before}) if before else queryset
 
     items: list[TimelineItem] = []
-    follow_ups = older(follow_ups_queryset(user).filter(customer=customer), "occurred_at")
+    follow_ups = older(follow_ups_queryset(user, customer), "occurred_at")
     items += [TimelineItem("follow_up", f.occurred_at, f) for f in follow_ups[:size]]
     moves = older(
-        OwnershipEvent.objects.visible_to(user)
-        .filter(customer=customer)
-        .select_related("actor", "from_owner", "to_owner", "pool"),
+        OwnershipEvent.objects.for_customer(user, customer).select_related(
+            "actor", "from_owner", "to_owner", "pool"
+        ),
         "occurred_at",
     )
     items += [TimelineItem("ownership", m.occurred_at, m) for m in moves[:size]]

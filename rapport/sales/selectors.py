@@ -34,11 +34,13 @@ def opportunities_for_customer(user, customer) -> list:
 
 def stage_changes_for_customer(user, customer, limit: int = 100) -> list:
     """Stage moves of the customer's visible opportunities, newest first (timeline)."""
-    from rapport.sales.models import StageChange
+    from rapport.sales.models import Opportunity, StageChange
 
+    # Narrow the scope subquery to this customer's opportunities (index opp_customer)
+    # instead of every opportunity the user may see.
+    mine = Opportunity.objects.visible_to(user).filter(customer=customer).values("pk")
     return list(
-        StageChange.objects.visible_to(user)
-        .filter(opportunity__customer=customer)
+        StageChange.objects.filter(opportunity__in=mine)
         .select_related("opportunity", "from_stage", "to_stage", "actor")
         .order_by("-changed_at")[:limit]
     )

@@ -10,9 +10,11 @@ from tests.browser.steps import has_horizontal_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
-GBK_CSV = "客户名称,统一社会信用代码,行业,城市\n杭州云栖科技有限公司,91110000600037341L,软件,杭州\n苏州河畔贸易有限公司,,贸易,苏州\n".encode(
-    "gbk"
-)
+GBK_CSV = (
+    "客户名称,统一社会信用代码,行业,城市\n"
+    "杭州云栖科技有限公司,91110000600037341L,软件,杭州\n"
+    "苏州河畔贸易有限公司,,贸易,苏州\n"
+).encode("gbk")
 
 
 def _pool_customer(personas):

@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from rapport.core.models import ArchivableModel, ScopedQuerySet
+from rapport.core.models import ArchivableModel
+from rapport.customers.models.customer import CustomerChildQuerySet
 
 
 class BuyingRole(models.TextChoices):
@@ -17,12 +18,7 @@ class BuyingRole(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ContactQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> ContactQuerySet:
-        from rapport.customers.models.customer import Customer
-
-        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
-
+class ContactQuerySet(CustomerChildQuerySet):
     def editable_by(self, user) -> ContactQuerySet:
         from rapport.customers.models.customer import Customer
 

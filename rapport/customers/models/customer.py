@@ -15,6 +15,7 @@ __all__ = [
     "STATUS_TRANSITIONS",
     "Currency",
     "Customer",
+    "CustomerChildQuerySet",
     "CustomerQuerySet",
     "CustomerShare",
     "CustomerStatus",
@@ -115,6 +116,21 @@ class CustomerQuerySet(ScopedQuerySet):
 class TagQuerySet(ScopedQuerySet):
     def visible_to(self, user) -> TagQuerySet:
         return self.all() if user.is_authenticated else self.none()
+
+
+class CustomerChildQuerySet(ScopedQuerySet):
+    """Rows that belong to one customer (contacts, follow-ups, ownership moves): visible
+    exactly where their customer is (ADR 0006)."""
+
+    def visible_to(self, user):
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
+
+    def for_customer(self, user, customer):
+        """The rows of one customer, if `user` may see it. The scope subquery is narrowed to
+        that customer's primary key, so the database checks one row instead of working out
+        the user's whole book (SQLite would scan it for every child query of the 360 page)."""
+        one = Customer.objects.visible_to(user).filter(pk=customer.pk).values("pk")
+        return self.filter(customer=customer, customer__in=one)
 
 
 class Tag(BaseModel):
@@ -231,6 +247,9 @@ class Customer(ArchivableModel):
             models.Index(fields=["status"], name="cust_status"),
             models.Index(fields=["tier"], name="cust_tier"),
             models.Index(fields=["name", "id"], name="cust_name"),
+            # The admin's whole-book sorts and the status + tier filter (bench, size L).
+            models.Index(fields=["-last_follow_up_at", "-id"], name="cust_lastfu"),
+            models.Index(fields=["status", "tier", "name", "id"], name="cust_status_tier_name"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import ArchivableModel, BaseModel, ScopedQuerySet
+from rapport.customers.models.customer import CustomerChildQuerySet
 
 # A follow-up may be edited this long after it was written; then it is a logbook entry
 # and corrections are added as notes.
@@ -26,12 +27,7 @@ class FollowUpKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class FollowUpQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> FollowUpQuerySet:
-        from rapport.customers.models.customer import Customer
-
-        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
-
+class FollowUpQuerySet(CustomerChildQuerySet):
     def editable_by(self, user) -> FollowUpQuerySet:
         """Only the author, and only within the edit window; admins too."""
         from rapport.org.scope import scope_for

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import ArchivableModel, ScopedQuerySet
+from rapport.customers.models.customer import CustomerChildQuerySet
 
 _DAYS = [MinValueValidator(1), MaxValueValidator(3650)]
 
@@ -137,12 +138,7 @@ class OwnershipMove(models.TextChoices):
     IMPORT = "import", _("Imported")
 
 
-class OwnershipEventQuerySet(ScopedQuerySet):
-    def visible_to(self, user) -> OwnershipEventQuerySet:
-        from rapport.customers.models.customer import Customer
-
-        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
-
+class OwnershipEventQuerySet(CustomerChildQuerySet):
     def editable_by(self, user) -> OwnershipEventQuerySet:
         return self.none()
 
