@@ -26,6 +26,7 @@ class BenchDatabaseError(RuntimeError):
 
 @contextmanager
 def bench_database(*, keep: bool = False) -> Iterator[str]:
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connections
 
     connection = connections["default"]
@@ -46,11 +47,15 @@ def bench_database(*, keep: bool = False) -> Iterator[str]:
         "NAME": name,
     }
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    # ContentType ids are cached per process; the bench database numbers them afresh, so a
+    # cached id from the other database would point audit rows at the wrong (or no) type.
+    ContentType.objects.clear_cache()
     if connection.settings_dict["NAME"] != name:  # pragma: no cover - Django's contract
         raise BenchDatabaseError("the connection did not switch to the bench database")
     try:
         yield name
     finally:
         connection.creation.destroy_test_db(original, verbosity=0, keepdb=keep)
+        ContentType.objects.clear_cache()
         if tmpdir is not None and not keep:
             shutil.rmtree(tmpdir, ignore_errors=True)

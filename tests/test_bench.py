@@ -149,3 +149,21 @@ def test_composed_search_text_is_the_services_own():
         uscc = vocab.uscc(facts["region_code"], rng.randrange(10**8))
         composed = vocab.compose_search_text(facts["name_words"], facts["short_words"], (uscc,))
         assert composed == search_text(facts["name"], "".join(facts["short_words"]), uscc)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_database_forgets_content_type_ids_cached_from_another_database():
+    """Regression: a ContentType id cached from the test database was written into the bench
+    database's audit rows, where it numbered another type or none (FOREIGN KEY failed)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from bench.database import bench_database
+    from rapport.customers.models import Customer
+
+    stale = ContentType.objects.get_for_model(Customer)
+    stale.pk = 987_654  # as if the other database had numbered it so
+    with bench_database():
+        fresh = ContentType.objects.get_for_model(Customer)
+        assert fresh.pk != 987_654
+        assert ContentType.objects.filter(pk=fresh.pk, model="customer").exists()
+    assert ContentType.objects.get_for_model(Customer).pk != 987_654
