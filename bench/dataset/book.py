@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bench.dataset import vocab
-from bench.dataset.fast import Inserter
 from bench.registry import DatasetContext, dataset_step
+from rapport.core.bulk import Inserter
 
 MOBILE_PREFIXES = ["138", "139", "186", "158", "177", "135", "150", "189", "131", "199"]
 # (area code without the trunk 0, digits of the local number)

@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from bench.dataset import vocab
-from bench.dataset.fast import Inserter
 from bench.registry import DatasetContext, dataset_step
+from rapport.core.bulk import Inserter
 
 STATUSES = (["lead"] * 15) + (["prospect"] * 25) + (["active"] * 40) + (["dormant"] * 12)
 STATUSES += ["lost"] * 8

@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from bench.dataset import vocab
-from bench.dataset.fast import Inserter
 from bench.registry import DatasetContext, dataset_step
+from rapport.core.bulk import Inserter
 
 DEFAULT_STAGES = [
     ("初步接洽", "10", "open"),

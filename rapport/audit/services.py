@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 import enum
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,16 +36,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=256)
+def _snapshot_fields(model: type[models.Model]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (field.name, field.attname)
+        for field in model._meta.concrete_fields
+        if field.name not in {"password"}
+    )
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """Field values of `obj` by attribute name (foreign keys as their ids)."""
-    names = fields or [
-        field.name for field in obj._meta.concrete_fields if field.name not in {"password"}
-    ]
-    result = {}
-    for name in names:
-        field = obj._meta.get_field(name)
-        result[name] = _plain(getattr(obj, field.attname))
-    return result
+    if fields:
+        pairs = [(name, obj._meta.get_field(name).attname) for name in fields]
+    else:
+        pairs = _snapshot_fields(type(obj))
+    return {name: _plain(getattr(obj, attname)) for name, attname in pairs}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -127,6 +127,18 @@ def saved_views_context(request, list_key: str) -> dict:
     }
 
 
+class SavedViewsMixin:
+    """For a list page registered with `register_list`: its saved views in the context
+    (the template includes `core/_saved_views.html`)."""
+
+    saved_list_key = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(saved_views_context(self.request, self.saved_list_key))
+        return context
+
+
 def _back(list_key: str, query: str = "") -> str:
     saved = _lists.get(list_key)
     if saved is None:

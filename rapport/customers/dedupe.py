@@ -4,17 +4,21 @@ phone or email (issue #3 §6).
 Matching runs over every live customer, because a duplicate in another team matters; what
 is shown obeys scope: a match the user may not see is reported only as "a customer with
 this USCC/name/phone/email exists, owned by <owner> in <team>" — no name, no link.
-Used by the customer form (live warning), the lookup page, merge and import.
+Used by the customer form (live warning), the customer and contact pages and API (a
+likely duplicate needs an explicit "create anyway"), the lookup page and API, merge and
+import.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rapport.customers.models import Contact, Customer
@@ -53,6 +57,40 @@ class DuplicateMatch:
     def reason_labels(self) -> list[str]:
         return [str(REASONS[reason]) for reason in self.reasons]
 
+    @property
+    def notice(self) -> str:
+        """What a user who may not see the match is told: why it matched and who owns it."""
+        params = {
+            "reasons": ", ".join(self.reason_labels),
+            "owner": self.owner_label,
+            "team": self.team_label,
+        }
+        if self.owner_label:
+            text = gettext(
+                "A customer you cannot see has the %(reasons)s; it is owned by %(owner)s "
+                "(%(team)s)."
+            )
+        else:
+            text = gettext(
+                "A customer you cannot see has the %(reasons)s; it is in the public pool of "
+                "%(team)s."
+            )
+        return text % params
+
+
+class DuplicateFound(Exception):
+    """A write looks like an existing record and was not confirmed ("create anyway")."""
+
+    def __init__(self, matches: list[DuplicateMatch]):
+        super().__init__("likely duplicate")
+        self.matches = matches
+
+
+def may_check(user) -> bool:
+    """Who may ask about duplicates: those who may add customers (the answer names owners
+    and teams of records they cannot see)."""
+    return Customer.objects.all().creatable_by(user)
+
 
 def clean_inputs(
     *, name: str = "", uscc: str = "", phones: Iterable[str] = (), emails: Iterable[str] = ()
@@ -77,8 +115,9 @@ def _live_customers():
     return Customer.objects.filter(archived_at__isnull=True)
 
 
-def _live_contacts():
-    return Contact.objects.filter(archived_at__isnull=True, customer__archived_at__isnull=True)
+def _live_contacts(exclude_contact_id: int | None = None):
+    contacts = Contact.objects.filter(archived_at__isnull=True, customer__archived_at__isnull=True)
+    return contacts.exclude(pk=exclude_contact_id) if exclude_contact_id else contacts
 
 
 def find_duplicates_bulk(
@@ -87,11 +126,13 @@ def find_duplicates_bulk(
     usccs: Iterable[str] = (),
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
+    exclude_contact_id: int | None = None,
 ) -> dict[str, dict[str, list[int]]]:
     """Existing live customers for thousands of keys in a few indexed queries (import).
 
     `names_keys` are `company_key()` values, `usccs` cleaned codes, `phones` E.164 (other
-    spellings are parsed), `emails` any case. Returns
+    spellings are parsed), `emails` any case; the phones and email of contact
+    `exclude_contact_id` (the one being edited) are not counted. Returns
     {"name": {key: [customer ids]}, "uscc": {...}, "phone": {...}, "email": {...}}."""
     result: dict[str, dict[str, list[int]]] = {
         "name": defaultdict(list),
@@ -108,14 +149,15 @@ def find_duplicates_bulk(
             result["uscc"][key].append(pk)
     phone_keys = {raw if str(raw).startswith("+") else phone_key(str(raw)) for raw in phones}
     for chunk in _chunks({key for key in phone_keys if key}):
-        rows = _live_contacts().filter(Q(mobile__in=chunk) | Q(phone__in=chunk))
+        contacts = _live_contacts(exclude_contact_id)
+        rows = contacts.filter(Q(mobile__in=chunk) | Q(phone__in=chunk))
         for mobile, phone, pk in rows.values_list("mobile", "phone", "customer_id"):
             for key in {mobile, phone} & set(chunk):
                 _add_once(result["phone"][key], pk)
     # Lower(email) is backed by an expression index (search app's migration).
     for chunk in _chunks({fold(str(raw)) for raw in emails if raw}):
         rows = (
-            _live_contacts()
+            _live_contacts(exclude_contact_id)
             .annotate(email_key=Lower("email"))
             .filter(email_key__in=chunk)
             .values_list("email_key", "customer_id")
@@ -138,15 +180,21 @@ def find_duplicates(
     phones: Iterable[str] = (),
     emails: Iterable[str] = (),
     exclude_id: int | None = None,
+    exclude_contact_id: int | None = None,
     limit: int = 10,
 ) -> list[DuplicateMatch]:
     """Customers that look like the one described, strongest reason first, as `user` may
-    see them (a constant handful of queries)."""
+    see them (a constant handful of queries). `exclude_id` leaves out a customer being
+    edited, `exclude_contact_id` the phones and email of a contact being edited."""
     keys = clean_inputs(name=name, uscc=uscc, phones=phones, emails=emails)
     if not any(keys.values()):
         return []
     found = find_duplicates_bulk(
-        names_keys=keys["name"], usccs=keys["uscc"], phones=keys["phone"], emails=keys["email"]
+        names_keys=keys["name"],
+        usccs=keys["uscc"],
+        phones=keys["phone"],
+        emails=keys["email"],
+        exclude_contact_id=exclude_contact_id,
     )
     reasons: dict[int, list[str]] = {}
     for kind in REASONS:
@@ -178,3 +226,40 @@ def _describe(user, ids: list[int], reasons: dict[int, list[str]]) -> list[Dupli
             )
         )
     return matches
+
+
+# --- the check before a write (pages and API) ---------------------------------------------
+CUSTOMER_FIELDS = ("name", "uscc")
+CONTACT_FIELDS = ("mobile", "phone", "email")
+
+
+def customer_duplicates(
+    *, user, data: Mapping[str, Any], instance: Customer | None = None
+) -> list[DuplicateMatch]:
+    """Likely duplicates of the customer about to be saved from `data` (other than
+    `instance` itself). A USCC another customer already holds is not a warning: the
+    model refuses it with a field error, whatever the user confirms."""
+    matches = find_duplicates(
+        user=user,
+        name=str(data.get("name") or ""),
+        uscc=str(data.get("uscc") or ""),
+        exclude_id=instance.pk if instance is not None else None,
+    )
+    if any("uscc" in match.reasons for match in matches):
+        return []
+    return matches
+
+
+def contact_duplicates(
+    *, user, data: Mapping[str, Any], instance: Contact | None = None
+) -> list[DuplicateMatch]:
+    """Customers that already have a contact with one of the phones (any spelling) or the
+    email (any case) in `data`, other than the contact `instance` itself."""
+    phones = [str(data[name]) for name in ("mobile", "phone") if data.get(name)]
+    emails = [str(data["email"])] if data.get("email") else []
+    return find_duplicates(
+        user=user,
+        phones=phones,
+        emails=emails,
+        exclude_contact_id=instance.pk if instance is not None else None,
+    )

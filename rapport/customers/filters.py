@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from rapport.core.filters import SearchFilterSet, archived_filter
+from rapport.core.filters import (
+    AnyYesNoSelect,
+    SearchFilterSet,
+    SortedFilterSet,
+    SortFilter,
+    archived_filter,
+)
 from rapport.customers.models import (
     Contact,
     Customer,
@@ -47,10 +53,12 @@ CUSTOMER_SORT_CHOICES = [
 
 
 class Due(django_filters.ChoiceFilter):
-    """Contact cadence: overdue, due today, due within the week (today and the 6 days after)."""
+    """Contact cadence: overdue, due today, due within the week (today and the 6 days after),
+    or within cadence (not overdue: the other side of the lead's compliance figure)."""
 
     CHOICES = [
         ("overdue", _("Overdue")),
+        ("on_time", _("Within cadence")),
         ("today", _("Due today")),
         ("week", _("Due this week")),
     ]
@@ -62,6 +70,8 @@ class Due(django_filters.ChoiceFilter):
         today = timezone.localdate()
         if value == "overdue":
             return queryset.filter(contact_due_on__lt=today)
+        if value == "on_time":
+            return queryset.filter(contact_due_on__gte=today)
         if value == "today":
             return queryset.filter(contact_due_on=today)
         if value == "week":
@@ -76,7 +86,7 @@ def _int_choice(filter_obj):
     return extend_schema_field(OpenApiTypes.INT)(filter_obj)
 
 
-class CustomerFilter(SearchFilterSet):
+class CustomerFilter(SortedFilterSet):
     status = django_filters.ChoiceFilter(
         choices=CustomerStatus.choices, label=_("Status"), empty_label=_("Any status")
     )
@@ -105,12 +115,15 @@ class CustomerFilter(SearchFilterSet):
     city = django_filters.CharFilter(lookup_expr="icontains", label=_("City"))
     due = Due()
     in_pool = django_filters.BooleanFilter(
-        field_name="pool", lookup_expr="isnull", exclude=True, label=_("In a public pool")
+        field_name="pool",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("In a public pool"),
+        widget=AnyYesNoSelect,
     )
     archived = archived_filter()
-    sort = django_filters.ChoiceFilter(
-        choices=CUSTOMER_SORT_CHOICES, method="sort_by", label=_("Sort"), empty_label=None
-    )
+    sort = SortFilter(CUSTOMER_SORTS, CUSTOMER_SORT_CHOICES)
+    default_sort = "name"
 
     class Meta:
         model = Customer
@@ -135,22 +148,22 @@ class CustomerFilter(SearchFilterSet):
         folded = fold(value).replace(" ", "")
         return queryset.filter(Q(search_text__icontains=folded) | Q(name__icontains=value))
 
-    def sort_by(self, queryset, name, value):
-        return queryset.order_by(*CUSTOMER_SORTS.get(value, CUSTOMER_SORTS["name"]))
 
-    @property
-    def qs(self):
-        queryset = super().qs
-        # No sort asked for: still an index-friendly, stable order.
-        chosen = (
-            self.is_bound and not self.errors.get("sort") and self.form.cleaned_data.get("sort")
-        )
-        if not chosen:
-            queryset = queryset.order_by(*CUSTOMER_SORTS["name"])
-        return queryset
+# Contacts of the whole book by name or newest first; of one customer, primary first
+# (Contact.Meta.indexes).
+CONTACT_SORTS = {
+    "name": ("name", "id"),
+    "-created": ("-created_at", "-id"),
+    "primary": ("-is_primary", "name", "id"),
+}
+CONTACT_SORT_CHOICES = [
+    ("name", _("Name")),
+    ("-created", _("Created, newest first")),
+    ("primary", _("Primary contact first")),
+]
 
 
-class ContactFilter(SearchFilterSet):
+class ContactFilter(SortedFilterSet):
     customer = django_filters.NumberFilter(field_name="customer_id", label=_("Customer"))
     buying_role = django_filters.ChoiceFilter(
         choices=BuyingRole.choices, label=_("Buying role"), empty_label=_("Any role")
@@ -158,10 +171,14 @@ class ContactFilter(SearchFilterSet):
     is_primary = django_filters.BooleanFilter(label=_("Primary contact"))
     do_not_contact = django_filters.BooleanFilter(label=_("Do not contact"))
     archived = archived_filter()
+    sort = SortFilter(CONTACT_SORTS, CONTACT_SORT_CHOICES)
+    default_sort = "name"
 
     class Meta:
         model = Contact
-        fields = ["q", "customer", "buying_role", "is_primary", "do_not_contact", "archived"]
+        fields = [
+            "q", "customer", "buying_role", "is_primary", "do_not_contact", "archived", "sort",
+        ]  # fmt: skip
 
     def search(self, queryset, name, value):
         """Name, email, phones (any spelling) and pinyin via the stored search text."""

@@ -15,6 +15,12 @@ from rapport.customers.models import Contact, Customer, FollowUp, Tag
 PHONE_MAX = 40  # what people type ("(010) 6552-9988 转 123") is longer than E.164
 
 
+def allow_duplicate_field() -> forms.BooleanField:
+    """The "create anyway" confirmation of a likely duplicate: hidden until the view has
+    shown the matches (views.dedupe.ConfirmDuplicatesMixin); not a model field."""
+    return forms.BooleanField(required=False, widget=forms.HiddenInput, label=_("Create anyway"))
+
+
 class CustomerForm(VersionedModelForm):
     tags = forms.ModelMultipleChoiceField(
         queryset=Tag.objects.all(),
@@ -22,6 +28,7 @@ class CustomerForm(VersionedModelForm):
         label=_("Tags"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
+    allow_duplicate = allow_duplicate_field()
 
     class Meta:
         model = Customer
@@ -95,6 +102,8 @@ class PhoneFieldsMixin:
 
 
 class ContactForm(PhoneFieldsMixin, VersionedModelForm):
+    allow_duplicate = allow_duplicate_field()
+
     class Meta:
         model = Contact
         fields = [

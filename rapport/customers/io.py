@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bulk import Inserter
 from rapport.customers.models import (
     Contact,
     Currency,
@@ -38,7 +39,15 @@ from rapport.customers.services import customers as customer_services
 from rapport.customers.services import followups as followup_services
 from rapport.customers.services import schedule
 from rapport.imports import base
-from rapport.imports.base import Column, Context, Row, RowError, RowHandler, bulk_audit
+from rapport.imports.base import (
+    Column,
+    Context,
+    Row,
+    RowError,
+    RowHandler,
+    bulk_audit,
+    insert_all,
+)
 
 OWNER = Column(
     "owner",
@@ -411,24 +420,24 @@ class CustomerRows(RowHandler):
             except RowError as error:
                 row.errors.extend(error.messages)
                 row.action = "error"
-        Customer.objects.bulk_create(built, batch_size=500)
+        insert_all(Customer, built)
         bulk_audit(actor=ctx.actor, objects=built, extra={"import": ctx.run_id})
         actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
-        OwnershipEvent.objects.bulk_create(
-            [
-                OwnershipEvent(
-                    customer=customer,
-                    move=OwnershipMove.IMPORT,
-                    occurred_at=ctx.now,
-                    actor=actor,
-                    to_owner_id=customer.owner_id,
-                    to_team_id=customer.team_id,
-                    reason=_("Import #%(id)s") % {"id": ctx.run_id} if ctx.run_id else "",
-                )
-                for customer in built
-            ],
-            batch_size=500,
-        )
+        reason = _("Import #%(id)s") % {"id": ctx.run_id} if ctx.run_id else ""
+        events = Inserter(OwnershipEvent)
+        for customer in built:
+            events.add(
+                {
+                    "customer_id": customer.pk,
+                    "move": OwnershipMove.IMPORT,
+                    "occurred_at": ctx.now,
+                    "actor_id": actor.pk if actor else None,
+                    "to_owner_id": customer.owner_id,
+                    "to_team_id": customer.team_id,
+                    "reason": reason,
+                }
+            )
+        events.close()
 
     def update(self, rows: list[Row], ctx: Context) -> None:
         def write(customer, changes):
@@ -557,7 +566,7 @@ class ContactRows(RowHandler):
             primaries[contact.customer_id] = state or contact.is_primary
             contact_services._derive(contact)  # the service's search text
             built.append(contact)
-        Contact.objects.bulk_create(built, batch_size=500)
+        insert_all(Contact, built)
         bulk_audit(actor=ctx.actor, objects=built, extra={"import": ctx.run_id})
 
     def update(self, rows: list[Row], ctx: Context) -> None:
@@ -654,7 +663,7 @@ class FollowUpRows(RowHandler):
             }
             data.setdefault("author", ctx.owner)
             built.append(FollowUp(**data, created_at=ctx.now))
-        FollowUp.objects.bulk_create(built, batch_size=500)
+        insert_all(FollowUp, built)
         bulk_audit(actor=ctx.actor, objects=built, extra={"import": ctx.run_id})
         self._move_customer_dates({follow_up.customer_id for follow_up in built}, ctx)
 

@@ -13,9 +13,13 @@ BOOK_ROLES = frozenset(
 
 def register() -> None:
     from rapport.core.saved_views import register_list
-    from rapport.customers.filters import CustomerFilter
+    from rapport.customers.filters import ContactFilter, CustomerFilter, FollowUpFilter
 
     register_nav(NavItem(_("Customers"), "customers:customer-list", order=20, roles=BOOK_ROLES))
     register_nav(NavItem(_("Contacts"), "customers:contact-list", order=22, roles=BOOK_ROLES))
     register_nav(NavItem(_("Follow-ups"), "customers:followup-list", order=24, roles=BOOK_ROLES))
     register_list("customers", "customers:customer-list", CustomerFilter.base_filters)
+    register_list("contacts", "customers:contact-list", ContactFilter.base_filters)
+    register_list(
+        "follow-ups", "customers:followup-list", [*FollowUpFilter.base_filters, "customer"]
+    )

@@ -157,7 +157,7 @@ def display_phone(e164: str) -> str:
 @lru_cache(maxsize=1)
 def _pinyin():
     """pypinyin with its tone-mark-to-plain conversion memoised per syllable (the same for
-    every character; ~1,500 syllables), which halves the cost of a name (imports)."""
+    every character; ~1,500 syllables) and its reading memoised per segmented word."""
     from pypinyin.converter import DefaultConverter
     from pypinyin.core import Pinyin
 
@@ -168,6 +168,20 @@ def _pinyin():
 
         def convert_style(self, han, orig_pinyin, style, strict, **kwargs):
             return self._styled(orig_pinyin, style, strict)
+
+        # Company names are made of few words (places, trades, 有限公司…): the reading of
+        # each segmented word is worked out once (an import of 100,000 names repeats them).
+        @lru_cache(maxsize=65536)  # noqa: B019 - one converter for the process
+        def _word(self, words, style, heteronym, errors, strict):
+            items = DefaultConverter.convert(self, words, style, heteronym, errors, strict)
+            return tuple(tuple(item) for item in items)
+
+        def convert(self, words, style, heteronym, errors, strict, **kwargs):
+            if kwargs or not isinstance(errors, str):
+                return DefaultConverter.convert(
+                    self, words, style, heteronym, errors, strict, **kwargs
+                )
+            return [list(item) for item in self._word(words, style, heteronym, errors, strict)]
 
     return Pinyin(CachedStyle())
 

@@ -126,7 +126,14 @@ def _book(request):
 
 def _by_owner(request) -> list[dict]:
     """One grouped query: per owner, customers held, overdue, and the oldest due date;
-    one more for the owners' names."""
+    one more for the owners' names. Two panels read it: worked out once per request."""
+    cached = getattr(request, "_customers_by_owner", None)
+    if cached is None:
+        cached = request._customers_by_owner = _count_by_owner(request)
+    return [dict(row) for row in cached]
+
+
+def _count_by_owner(request) -> list[dict]:
     from rapport.org.models import User
 
     today = timezone.localdate()
@@ -154,6 +161,7 @@ def _by_owner(request) -> list[dict]:
         row["days"] = (today - row["oldest"]).days if row["oldest"] else 0
         row["all_url"] = customer_list_url(owner=owner)
         row["overdue_url"] = customer_list_url(owner=owner, due="overdue")
+        row["on_time_url"] = customer_list_url(owner=owner, due="on_time")
     return rows
 
 
@@ -167,6 +175,7 @@ def cadence_compliance(request) -> dict:
         "rows": rows,
         "total": total,
         "share": round(100 * on_time / total) if total else None,
+        "report_url": reverse("customers:cadence-report"),
     }
 
 

@@ -4,12 +4,11 @@ scope (`visible_to` / `editable_by`, DESIGN §5)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils.functional import cached_property
 
 from rapport.customers.models import (
     Contact,
@@ -75,27 +74,6 @@ def customer_list_queryset(user) -> QuerySet:
     )
 
 
-class DeferredJoinPaginator(Paginator):
-    """Page-number pagination that stays fast deep into a list: the page's ids are read
-    from the sort index alone (an index-only scan past the offset), then only those rows
-    are fetched with their joins. Same queries, whatever the page number."""
-
-    def page(self, number) -> Page:
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {obj.pk: obj for obj in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
-
-    @cached_property
-    def count(self) -> int:
-        # The ordering does not change the count; dropping it lets the database skip a sort.
-        return self.object_list.order_by().count()
-
-
 def contacts_for_customer(user, customer) -> list[Contact]:
     return list(Contact.objects.for_customer(user, customer).filter(archived_at__isnull=True)[:100])
 
@@ -115,15 +93,54 @@ def follow_ups_queryset(user, customer=None) -> QuerySet:
     )
 
 
+TIMELINE_SIZE = 30
+# Items at the same time are ordered by kind (in this order), then by id, newest first:
+# the order is total, so a page may end between two items of the same microsecond.
+TIMELINE_KINDS = ("follow_up", "stage", "ownership", "change")
+_KIND_RANK = {kind: len(TIMELINE_KINDS) - index for index, kind in enumerate(TIMELINE_KINDS)}
+_RANK_KIND = {rank: kind for kind, rank in _KIND_RANK.items()}
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_TOKEN = re.compile(r"(-?\d{1,18})\.([a-z_]{1,20})\.(\d{1,18})")
+
+
+@dataclass(frozen=True, order=True)
+class TimelineCursor:
+    """A position in a customer's timeline, which runs newest first by (time, kind rank,
+    id); a page holds the items strictly past it. In a link it is the `token`
+    `<microseconds since 1970>.<kind>.<id>`."""
+
+    at: dt.datetime
+    rank: int
+    pk: int
+
+    @property
+    def token(self) -> str:
+        micros = (self.at - _EPOCH) // dt.timedelta(microseconds=1)
+        return f"{micros}.{_RANK_KIND[self.rank]}.{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str) -> TimelineCursor | None:
+        """The cursor of a token, or None when it is not one."""
+        match = _TOKEN.fullmatch(token or "")
+        if not match or match[2] not in _KIND_RANK:
+            return None
+        try:
+            at = _EPOCH + dt.timedelta(microseconds=int(match[1]))
+        except OverflowError:
+            return None
+        return cls(at, _KIND_RANK[match[2]], int(match[3]))
+
+
 @dataclass
 class TimelineItem:
-    kind: str  # follow_up, ownership, stage, change
+    kind: str  # one of TIMELINE_KINDS
     at: dt.datetime
     obj: Any
     changes: list[dict] | None = None
 
-
-TIMELINE_SIZE = 30
+    @property
+    def position(self) -> TimelineCursor:
+        return TimelineCursor(self.at, _KIND_RANK[self.kind], self.obj.pk)
 
 
 def _changes_of(event) -> list[dict]:
@@ -139,45 +156,71 @@ def _changes_of(event) -> list[dict]:
     return rows
 
 
-def customer_timeline(
-    user, customer, *, before: dt.datetime | None = None, size: int = TIMELINE_SIZE
-) -> tuple[list[TimelineItem], dt.datetime | None]:
-    """Follow-ups, ownership moves, opportunity stage moves and field changes of one
-    customer, newest first: at most `size` items older than `before`, and the cursor of
-    the next page (None at the end). A fixed number of queries, whatever the history."""
+def _timeline_sources(user, customer) -> list[tuple[str, str, QuerySet]]:
+    """(kind, time field, scoped queryset) of each source of the timeline."""
     from rapport.audit.models import Action, AuditEvent
-    from rapport.sales.selectors import stage_changes_for_customer
+    from rapport.sales.selectors import stage_changes_queryset
 
-    def older(queryset, field):
-        return queryset.filter(**{f"{field}__lt": before}) if before else queryset
-
-    items: list[TimelineItem] = []
-    follow_ups = older(follow_ups_queryset(user, customer), "occurred_at")
-    items += [TimelineItem("follow_up", f.occurred_at, f) for f in follow_ups[:size]]
-    moves = older(
-        OwnershipEvent.objects.for_customer(user, customer).select_related(
-            "actor", "from_owner", "to_owner", "pool"
-        ),
-        "occurred_at",
+    moves = OwnershipEvent.objects.for_customer(user, customer).select_related(
+        "actor", "from_owner", "to_owner", "pool"
     )
-    items += [TimelineItem("ownership", m.occurred_at, m) for m in moves[:size]]
-    stages = stage_changes_for_customer(user, customer, limit=size * 3)
-    items += [
-        TimelineItem("stage", s.changed_at, s)
-        for s in stages
-        if before is None or s.changed_at < before
-    ][:size]
-    events = older(
+    changes = (
         AuditEvent.objects.history_for(customer, user)
         .filter(action__in=[Action.UPDATE, Action.ARCHIVE, Action.RESTORE])
-        .select_related("actor"),
-        "occurred_at",
+        .select_related("actor")
     )
-    for event in events[:size]:
-        changes = _changes_of(event)
-        if changes:
-            items.append(TimelineItem("change", event.occurred_at, event, changes))
-    items.sort(key=lambda item: item.at, reverse=True)
-    page = items[:size]
-    cursor = page[-1].at if len(items) > size else None
-    return page, cursor
+    return [
+        ("follow_up", "occurred_at", follow_ups_queryset(user, customer)),
+        ("stage", "changed_at", stage_changes_queryset(user, customer)),
+        ("ownership", "occurred_at", moves),
+        ("change", "occurred_at", changes),
+    ]
+
+
+def _past(cursor: TimelineCursor | None, kind: str, field: str) -> Q:
+    """The rows of one source (ordered by `field`, then id) that come after `cursor`."""
+    if cursor is None:
+        return Q()
+    rank = _KIND_RANK[kind]
+    if rank < cursor.rank:  # this kind follows the cursor's kind at the same time
+        return Q(**{f"{field}__lte": cursor.at})
+    if rank > cursor.rank:
+        return Q(**{f"{field}__lt": cursor.at})
+    return Q(**{f"{field}__lt": cursor.at}) | Q(**{field: cursor.at, "pk__lt": cursor.pk})
+
+
+def _timeline_page(user, customer, cursor, size):
+    items: list[TimelineItem] = []
+    # Where a full batch stopped, that source has unread rows; the newest such stop is
+    # the horizon, and only items at or before it (in timeline order) are complete.
+    horizon: TimelineCursor | None = None
+    for kind, field, queryset in _timeline_sources(user, customer):
+        batch = queryset.filter(_past(cursor, kind, field)).order_by(f"-{field}", "-id")
+        rows = list(batch[: size + 1])
+        for row in rows:
+            changes = _changes_of(row) if kind == "change" else None
+            if kind != "change" or changes:  # events that changed only derived fields
+                items.append(TimelineItem(kind, getattr(row, field), row, changes))
+        if len(rows) > size:
+            last = TimelineCursor(getattr(rows[-1], field), _KIND_RANK[kind], rows[-1].pk)
+            horizon = last if horizon is None else max(horizon, last)
+    items.sort(key=lambda item: item.position, reverse=True)
+    if horizon is not None:
+        items = [item for item in items if item.position >= horizon]
+    if len(items) > size:
+        return items[:size], items[size - 1].position
+    return items, horizon
+
+
+def customer_timeline(
+    user, customer, *, cursor: TimelineCursor | None = None, size: int = TIMELINE_SIZE
+) -> tuple[list[TimelineItem], TimelineCursor | None]:
+    """Follow-ups, opportunity stage moves, ownership moves and field changes of one
+    customer, newest first: at most `size` items past `cursor`, and the cursor of the next
+    page (None at the end). Each source reads `size + 1` rows past the cursor (a keyset
+    on time and id), so a page costs a fixed number of queries, whatever the history."""
+    while True:
+        page, cursor = _timeline_page(user, customer, cursor, size)
+        # Empty only when a whole batch of audit events changed derived fields alone.
+        if page or cursor is None:
+            return page, cursor

@@ -19,6 +19,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bulk import Inserter
+
 HANDLERS = {
     "customers": "rapport.customers.io.CustomerRows",
     "contacts": "rapport.customers.io.ContactRows",
@@ -318,24 +320,38 @@ def bulk_audit(*, actor, objects: list, extra: dict[str, Any] | None = None) -> 
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     content_type = ContentType.objects.get_for_model(type(objects[0]))
     now = timezone.now()
-    events = [
-        AuditEvent(
-            occurred_at=now,
-            actor=actor if is_user else None,
-            actor_label=(str(actor.username) if is_user else "")[:150],
-            action=Action.CREATE,
-            content_type=content_type,
-            object_id=str(obj.pk),
-            object_label=str(obj)[:200],
-            changes={
-                key: [None, value]
-                for key, value in snapshot(obj).items()
-                if value not in (None, "", False) and key != "search_text"
-            },
-            extra=_plain({"version": getattr(obj, "version", 1), **(extra or {})}),
-            ip_address=request.ip_address,
-            request_id=request.request_id[:64],
+    common = {
+        "occurred_at": now,
+        "actor_id": actor.pk if is_user else None,
+        "actor_label": (str(actor.username) if is_user else "")[:150],
+        "action": Action.CREATE,
+        "content_type_id": content_type.pk,
+        "ip_address": request.ip_address,
+        "request_id": request.request_id[:64],
+    }
+    rows = Inserter(AuditEvent)
+    for obj in objects:
+        rows.add(
+            {
+                **common,
+                "object_id": str(obj.pk),
+                "object_label": str(obj)[:200],
+                "changes": {
+                    key: [None, value]
+                    for key, value in snapshot(obj).items()
+                    if value not in (None, "", False) and key != "search_text"
+                },
+                "extra": _plain({"version": getattr(obj, "version", 1), **(extra or {})}),
+            }
         )
-        for obj in objects
-    ]
-    AuditEvent.objects.bulk_create(events, batch_size=500)
+    rows.close()
+
+
+def insert_all(model, objects: list) -> list:
+    """Insert unsaved instances of `model` in bulk (`core.bulk`); each gets its id."""
+    if objects:
+        rows = Inserter(model)
+        for obj in objects:
+            rows.add_instance(obj)
+        rows.close()
+    return objects

@@ -3,7 +3,8 @@
 large ones run as a job with a download.
 
 The registry maps an entity to its model, the list page's FilterSet (by import path, so
-an app's filters can land later) and its columns.
+an app's filters can land later), the page's list view (whose defaults a page export takes,
+see `page_filters`) and its columns.
 """
 
 from __future__ import annotations
@@ -53,33 +54,48 @@ class ExportSpec:
     filterset: str
     columns: tuple[tuple[Any, str], ...]  # (header, attribute path)
     select_related: tuple[str, ...] = ()
+    # The page's list view (import path): its filterset kwargs hold the page's defaults.
+    list_view: str = ""
+    # A list inside one record, e.g. a pool's customers: (filter key, parent model path);
+    # the parent must be visible to the user and is always required.
+    parent: tuple[str, str] | None = None
 
+
+CUSTOMER_COLUMNS: tuple[tuple[Any, str], ...] = (
+    (gettext_lazy("Name"), "name"),
+    (gettext_lazy("Short name"), "short_name"),
+    (gettext_lazy("Unified social credit code"), "uscc"),
+    (gettext_lazy("Industry"), "industry"),
+    (gettext_lazy("Province / region"), "region"),
+    (gettext_lazy("City"), "city"),
+    (gettext_lazy("Address"), "address"),
+    (gettext_lazy("Source"), "get_source_display"),
+    (gettext_lazy("Status"), "get_status_display"),
+    (gettext_lazy("Tier"), "tier"),
+    (gettext_lazy("Strategic account"), "strategic"),
+    (gettext_lazy("Annual value"), "annual_value"),
+    (gettext_lazy("Currency"), "currency"),
+    (gettext_lazy("Owner"), "owner.username"),
+    (gettext_lazy("Team"), "team.name"),
+    (gettext_lazy("Last follow-up"), "last_follow_up_at"),
+    (gettext_lazy("Contact due on"), "contact_due_on"),
+    (gettext_lazy("Notes"), "notes"),
+)
 
 REGISTRY: dict[str, ExportSpec] = {
     "customers": ExportSpec(
         "rapport.customers.models.Customer",
         "rapport.customers.filters.CustomerFilter",
-        (
-            (gettext_lazy("Name"), "name"),
-            (gettext_lazy("Short name"), "short_name"),
-            (gettext_lazy("Unified social credit code"), "uscc"),
-            (gettext_lazy("Industry"), "industry"),
-            (gettext_lazy("Province / region"), "region"),
-            (gettext_lazy("City"), "city"),
-            (gettext_lazy("Address"), "address"),
-            (gettext_lazy("Source"), "get_source_display"),
-            (gettext_lazy("Status"), "get_status_display"),
-            (gettext_lazy("Tier"), "tier"),
-            (gettext_lazy("Strategic account"), "strategic"),
-            (gettext_lazy("Annual value"), "annual_value"),
-            (gettext_lazy("Currency"), "currency"),
-            (gettext_lazy("Owner"), "owner.username"),
-            (gettext_lazy("Team"), "team.name"),
-            (gettext_lazy("Last follow-up"), "last_follow_up_at"),
-            (gettext_lazy("Contact due on"), "contact_due_on"),
-            (gettext_lazy("Notes"), "notes"),
-        ),
+        CUSTOMER_COLUMNS,
         ("owner", "team"),
+        list_view="rapport.customers.views.customers.CustomerListView",
+    ),
+    "pool-customers": ExportSpec(
+        "rapport.customers.models.Customer",
+        "rapport.customers.filters_pool.PoolCustomerFilter",
+        (*CUSTOMER_COLUMNS, (gettext_lazy("In the pool since"), "pool_entered_at")),
+        ("owner", "team"),
+        parent=("pool", "rapport.customers.models.Pool"),
     ),
     "contacts": ExportSpec(
         "rapport.customers.models.Contact",
@@ -99,6 +115,7 @@ REGISTRY: dict[str, ExportSpec] = {
             (gettext_lazy("Do not contact"), "do_not_contact"),
         ),
         ("customer",),
+        list_view="rapport.customers.views.contacts.ContactListView",
     ),
     "follow-ups": ExportSpec(
         "rapport.customers.models.FollowUp",
@@ -114,6 +131,7 @@ REGISTRY: dict[str, ExportSpec] = {
             (gettext_lazy("By"), "author.username"),
         ),
         ("customer", "author"),
+        list_view="rapport.customers.views.followups.FollowUpListView",
     ),
     "opportunities": ExportSpec(
         "rapport.sales.models.Opportunity",
@@ -129,6 +147,7 @@ REGISTRY: dict[str, ExportSpec] = {
             (gettext_lazy("Won / lost reason"), "close_reason"),
         ),
         ("customer", "owner", "stage"),
+        list_view="rapport.sales.views.opportunities.OpportunityListView",
     ),
 }
 
@@ -145,16 +164,63 @@ def spec_for(entity: str) -> ExportSpec:
     return spec
 
 
+def _filterset_class(spec: ExportSpec):
+    try:
+        return _load(spec.filterset)
+    except (ImportError, AttributeError):
+        return None
+
+
+def page_filters(*, user, entity: str, params) -> dict[str, str]:
+    """The filters of a list page as the page applies them: what the user chose plus the
+    defaults the page's view adds (live rows unless `archived` is asked for). They are
+    read from the view itself so that the page and its export share one definition.
+    Keys the list does not filter on (page, csrf token, ...) are dropped."""
+    spec = spec_for(entity)
+    data = params
+    if spec.list_view:
+        view = _load(spec.list_view)()
+        view.setup(SimpleNamespace(user=user, GET=params, method="GET"))
+        data = view.get_filterset_kwargs(view.get_filterset_class())["data"]
+    if not data:
+        return {}
+    names = set(getattr(_filterset_class(spec), "base_filters", {}))
+    if spec.parent:
+        names.add(spec.parent[0])
+    filters = {}
+    for key in data:
+        values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+        if key in names and values and values[-1] != "":
+            filters[key] = str(values[-1])
+    return filters
+
+
+def _parent(user, spec: ExportSpec, value):
+    """The record a nested list lives in, when the user may see it (else as missing)."""
+    key, model_path = spec.parent
+    model = _load(model_path)
+    value = str(value or "")
+    found = model.objects.visible_to(user).filter(pk=value).first() if value.isdigit() else None
+    if found is None:
+        raise ValidationError(
+            {
+                key: _("No %(name)s with this id that you may see.")
+                % {"name": model._meta.verbose_name}
+            }
+        )
+    return found
+
+
 def export_queryset(*, user, entity: str, filters: dict[str, Any]):
     """The rows of the list as the user sees it, filtered by the list's own FilterSet
     (none yet for an app whose filters have not landed: then only scope applies)."""
     spec = spec_for(entity)
     model = _load(spec.model)
     queryset = model.objects.visible_to(user).select_related(*spec.select_related)
-    try:
-        filterset_class = _load(spec.filterset)
-    except (ImportError, AttributeError):
-        filterset_class = None
+    if spec.parent:
+        key = spec.parent[0]
+        queryset = queryset.filter(**{key: _parent(user, spec, filters.get(key))})
+    filterset_class = _filterset_class(spec)
     if filterset_class is not None:
         request = SimpleNamespace(user=user, GET=filters, query_params=filters)
         filterset = filterset_class(filters, queryset=queryset, request=request)

@@ -19,9 +19,14 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        from rapport.imports.reading import check_size
+        from rapport.imports.reading import FileProblem, check_size
 
-        check_size(upload.size)  # before anything reads it
+        try:
+            check_size(upload.size)  # before anything reads it
+        except FileProblem as problem:
+            # FileProblem names its field ({"file": ...}); a field's clean method must
+            # raise a plain error, or Django's add_error fails with a TypeError (a 500).
+            raise forms.ValidationError(problem.message_text, code=problem.code) from None
         return upload
 
     @property

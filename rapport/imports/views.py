@@ -1,5 +1,5 @@
 """The import wizard (upload → columns and options → dry run → run → summary) and the
-export link every list can use. Each step calls one service; runs are the uploader's."""
+export form every list can use. Each step calls one service; runs are the uploader's."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -151,17 +152,25 @@ def import_errors(request, pk):
 
 
 @login_required
+@require_POST
 def export(request):
-    """`?entity=customers&<the list's filters>&format=xlsx`: the list as filtered, as a
-    file at once when small, else as a job whose page offers the download."""
-    params = request.GET.copy()
+    """The export form of a list page (entity, format, the list's own filters as hidden
+    inputs): the list as the page shows it, with the page's defaults, as a file at once
+    when small, else as a job whose page offers the download. POST only: an export is
+    audited and may start a job, so a cross-site link must not trigger one."""
+    params = request.POST.copy()
     entity = params.pop("entity", [""])[-1]
     fmt = params.pop("format", ["xlsx"])[-1]
-    params.pop("page", None)
-    filters = {key: params.getlist(key)[-1] for key in params}
+    back = params.pop("next", [""])[-1]
     try:
+        filters = exports.page_filters(user=request.user, entity=entity, params=params)
         result = exports.export_start(actor=request.user, entity=entity, fmt=fmt, filters=filters)
     except ValidationError as error:
+        if back and url_has_allowed_host_and_scheme(
+            back, {request.get_host()}, require_https=request.is_secure()
+        ):
+            _errors_to_messages(request, error)
+            return redirect(back)
         return HttpResponse("; ".join(error.messages), status=400, content_type="text/plain")
     if isinstance(result, tuple):
         filename, content = result

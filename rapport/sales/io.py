@@ -29,7 +29,15 @@ from rapport.customers.io import (
 )
 from rapport.customers.normalize import fold, search_text
 from rapport.imports import base
-from rapport.imports.base import Column, Context, Row, RowError, RowHandler, bulk_audit
+from rapport.imports.base import (
+    Column,
+    Context,
+    Row,
+    RowError,
+    RowHandler,
+    bulk_audit,
+    insert_all,
+)
 from rapport.sales.models import Opportunity, Pipeline, StageChange, StageOutcome
 
 
@@ -171,15 +179,15 @@ class OpportunityRows(RowHandler):
                 opportunity.closed_at = ctx.now
             opportunity.search_text = search_text(opportunity.name)
             built.append(opportunity)
-        Opportunity.objects.bulk_create(built, batch_size=500)
+        insert_all(Opportunity, built)
         bulk_audit(actor=ctx.actor, objects=built, extra={"import": ctx.run_id})
         actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
-        StageChange.objects.bulk_create(
+        insert_all(
+            StageChange,
             [
                 StageChange(opportunity=o, to_stage=o.stage, actor=actor, changed_at=ctx.now)
                 for o in built
             ],
-            batch_size=500,
         )
 
     def update(self, rows: list[Row], ctx: Context) -> None:

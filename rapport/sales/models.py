@@ -200,6 +200,12 @@ class Opportunity(ArchivableModel):
             models.Index(fields=["team", "expected_close"], name="opp_team_close"),
             models.Index(fields=["owner", "expected_close"], name="opp_owner_close"),
             models.Index(fields=["stage", "-amount"], name="opp_stage_amount"),
+            # The list's sorts over a whole book (OpportunityFilter.sort), newest the default.
+            models.Index(fields=["-created_at", "-id"], name="opp_created"),
+            models.Index(fields=["name", "id"], name="opp_name"),
+            models.Index(fields=["amount", "id"], name="opp_amount"),
+            models.Index(fields=["expected_close", "id"], name="opp_close"),
+            models.Index(fields=["stage_entered_at", "id"], name="opp_stage_entered"),
         ]
 
     def __str__(self) -> str:

@@ -39,7 +39,11 @@ def team_pipeline(request) -> dict:
 
 
 def register() -> None:
+    from rapport.core.saved_views import register_list
+    from rapport.sales.filters import OpportunityFilter
+
     register_nav(NavItem(_("Opportunities"), "sales:opportunity-list", order=30))
+    register_list("opportunities", "sales:opportunity-list", OpportunityFilter.base_filters)
     register_nav(NavItem(_("Board"), "sales:board", order=31))
     register_nav(NavItem(_("Forecast"), "sales:forecast", order=32))
     register_nav(NavItem(_("Pipelines"), "sales:pipeline-list", order=85, admin_only=True))

@@ -32,18 +32,24 @@ def opportunities_for_customer(user, customer) -> list:
     )
 
 
-def stage_changes_for_customer(user, customer, limit: int = 100) -> list:
-    """Stage moves of the customer's visible opportunities, newest first (timeline)."""
+def stage_changes_queryset(user, customer):
+    """Stage moves of the customer's visible opportunities, newest first (by changed_at,
+    then id), unevaluated: the timeline adds its keyset filter before the limit."""
     from rapport.sales.models import Opportunity, StageChange
 
     # Narrow the scope subquery to this customer's opportunities (index opp_customer)
     # instead of every opportunity the user may see.
     mine = Opportunity.objects.visible_to(user).filter(customer=customer).values("pk")
-    return list(
+    return (
         StageChange.objects.filter(opportunity__in=mine)
         .select_related("opportunity", "from_stage", "to_stage", "actor")
-        .order_by("-changed_at")[:limit]
+        .order_by("-changed_at", "-id")
     )
+
+
+def stage_changes_for_customer(user, customer, limit: int = 100) -> list:
+    """Stage moves of the customer's visible opportunities, newest first."""
+    return list(stage_changes_queryset(user, customer)[:limit])
 
 
 def visible_pipelines(user):

@@ -145,3 +145,18 @@ def personas(transactional_db):
     from rapport.core.testing import build_personas
 
     return build_personas()
+
+
+@pytest.fixture
+def pipeline(transactional_db):
+    """The default sales pipeline: a transactional test flushes the tables, so the one the
+    migration made is gone and is made again here the same way."""
+    import importlib
+
+    from django.apps import apps
+
+    from rapport.sales.models import Pipeline
+
+    migration = importlib.import_module("rapport.sales.migrations.0003_default_pipeline")
+    migration.create_default(apps, None)
+    return Pipeline.objects.get(is_default=True)

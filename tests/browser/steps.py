@@ -22,6 +22,19 @@ def sign_in(session, username: str, *, shoot: bool = True) -> None:
     page.wait_for_load_state()
 
 
+def sign_in_with_totp(session, user, *, shoot: bool = True) -> None:
+    """Sign in a user who must use two-factor (a lead, an admin): password, then the code."""
+    page = session.page
+    sign_in(session, user.username, shoot=shoot)
+    code = page.locator('input[name="code"]')
+    expect(code).to_be_visible()
+    if shoot:
+        session.shot("totp-form")
+    code.fill(current_totp_code(user))
+    code.press("Enter")
+    page.wait_for_load_state()
+
+
 def current_totp_code(user) -> str:
     """The code an authenticator app would show now for `user`'s enrolled TOTP secret.
 

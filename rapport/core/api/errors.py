@@ -41,7 +41,7 @@ def _field_errors(detail) -> dict:
     return {"non_field_errors": [str(m) for m in _flatten(detail)]}
 
 
-def _body(code: str, message: str, errors: dict | None = None, **more) -> dict:
+def error_body(code: str, message: str, errors: dict | None = None, **more) -> dict:
     return {"code": code, "message": message, "errors": errors or {}, **more}
 
 
@@ -59,7 +59,7 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError({"non_field_errors": [str(exc.message)]})
     elif isinstance(exc, StaleObjectError):
         return Response(
-            _body("conflict", str(exc), changes=exc.changes, version=exc.obj.version),
+            error_body("conflict", str(exc), changes=exc.changes, version=exc.obj.version),
             status=status.HTTP_409_CONFLICT,
         )
 
@@ -69,14 +69,16 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         message = _("The request has invalid fields.")
-        response.data = _body("validation_error", message, errors)
+        response.data = error_body("validation_error", message, errors)
     elif isinstance(exc, PreconditionFailed):
-        response.data = _body(exc.default_code, str(exc.detail), changes=exc.changes)
+        response.data = error_body(exc.default_code, str(exc.detail), changes=exc.changes)
     else:
         code = getattr(exc, "default_code", "error")
         detail = getattr(exc, "detail", str(exc))
         codes = exc.get_codes() if hasattr(exc, "get_codes") else code
-        response.data = _body(codes if isinstance(codes, str) else code, " ".join(_flatten(detail)))
+        response.data = error_body(
+            codes if isinstance(codes, str) else code, " ".join(_flatten(detail))
+        )
     return response
 
 
@@ -86,6 +88,6 @@ def api_aware_404(request, exception=None):
     from django.views.defaults import page_not_found
 
     if request.path.startswith("/api/"):
-        body = _body("not_found", str(exceptions.NotFound.default_detail))
+        body = error_body("not_found", str(exceptions.NotFound.default_detail))
         return JsonResponse(body, status=404)
     return page_not_found(request, exception)

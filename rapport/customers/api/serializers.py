@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from rapport.core.api.serializers import StrictModelSerializer, StrictSerializer
 from rapport.customers import selectors
+from rapport.customers.api.dedupe import allow_duplicate_field
 from rapport.customers.models import (
     Attachment,
     Contact,
@@ -86,13 +87,16 @@ class CustomerSerializer(StrictModelSerializer):
 
 class CustomerCreateSerializer(CustomerSerializer):
     """On create the owner may be given (a lead for their team); later, ownership moves
-    through the claim / assign / transfer / release actions."""
+    through the claim / assign / transfer / release actions. A likely duplicate is refused
+    (409) unless `allow_duplicate` is true."""
 
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.none(), required=False, allow_null=True
     )
+    allow_duplicate = allow_duplicate_field()
 
     class Meta(CustomerSerializer.Meta):
+        fields = [*CustomerSerializer.Meta.fields, "allow_duplicate"]
         read_only_fields = [f for f in CustomerSerializer.Meta.read_only_fields if f != "owner"]
 
     def get_fields(self):
@@ -128,6 +132,16 @@ class ContactSerializer(StrictModelSerializer):
 
     def get_phone_display(self, obj) -> str:
         return display_phone(obj.phone)
+
+
+class ContactCreateSerializer(ContactSerializer):
+    """A contact whose phone or email is already in the book is refused (409) unless
+    `allow_duplicate` is true."""
+
+    allow_duplicate = allow_duplicate_field()
+
+    class Meta(ContactSerializer.Meta):
+        fields = [*ContactSerializer.Meta.fields, "allow_duplicate"]
 
 
 class FollowUpNoteSerializer(StrictModelSerializer):

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from rapport.core.api.pagination import BoundedPageNumberPagination
+from rapport.core.api.pagination import DeepPagination
 from rapport.core.api.viewsets import ArchiveActionMixin, ScopedModelViewSet
-from rapport.customers import selectors
+from rapport.customers import dedupe, selectors
 from rapport.customers.api import serializers as s
+from rapport.customers.api.dedupe import (
+    DuplicateLookupMixin,
+    RefuseDuplicatesMixin,
+    duplicate_create_schema,
+    refuse_duplicates,
+)
 from rapport.customers.api.merge_actions import MergeActionMixin
 from rapport.customers.api.pool_actions import PoolActionsMixin
 from rapport.customers.filters import ContactFilter, CustomerFilter, FollowUpFilter
@@ -28,19 +34,23 @@ from rapport.customers.services import customers as customer_services
 from rapport.customers.services import followups as followup_services
 
 
-class DeepPagination(BoundedPageNumberPagination):
-    """Page numbers that stay fast deep into a list (see DeferredJoinPaginator)."""
-
-    django_paginator_class = selectors.DeferredJoinPaginator
-
-
 class BookViewSet(ArchiveActionMixin, ScopedModelViewSet):
     # Sorting is the FilterSet's `sort`, shared with the pages: no second ordering syntax.
     filter_backends = [DjangoFilterBackend]
     pagination_class = DeepPagination
 
 
-class CustomerViewSet(PoolActionsMixin, MergeActionMixin, BookViewSet):
+@extend_schema_view(
+    create=duplicate_create_schema(
+        s.CustomerSerializer,
+        "Add a customer. One that looks like a customer already in the book (same unified "
+        "social credit code or company name in any spelling) is refused with 409 and the "
+        "matches, unless `allow_duplicate` is true.",
+    )
+)
+class CustomerViewSet(
+    RefuseDuplicatesMixin, DuplicateLookupMixin, PoolActionsMixin, MergeActionMixin, BookViewSet
+):
     """Customers in the caller's scope. `?sort=` name, -last_follow_up, due, -annual_value,
     -created. Ownership moves are the claim / release / assign / transfer actions."""
 
@@ -56,7 +66,7 @@ class CustomerViewSet(PoolActionsMixin, MergeActionMixin, BookViewSet):
         return super().get_serializer_class()
 
     def create_object(self, *, actor, data):
-        data = dict(data)
+        data = refuse_duplicates(user=actor, data=data, finder=dedupe.customer_duplicates)
         tags = data.pop("tags", None)
         if not data.get("owner"):
             data.pop("owner", None)
@@ -70,7 +80,15 @@ class CustomerViewSet(PoolActionsMixin, MergeActionMixin, BookViewSet):
         )
 
 
-class ContactViewSet(BookViewSet):
+@extend_schema_view(
+    create=duplicate_create_schema(
+        s.ContactSerializer,
+        "Add a contact. Phones are accepted in any common spelling and stored as E.164. A "
+        "phone or email already in the book is refused with 409 and the customers that have "
+        "it, unless `allow_duplicate` is true.",
+    )
+)
+class ContactViewSet(RefuseDuplicatesMixin, BookViewSet):
     """Contacts of the customers in the caller's scope. Phones are accepted in any common
     spelling and stored as E.164."""
 
@@ -79,7 +97,13 @@ class ContactViewSet(BookViewSet):
     filterset_class = ContactFilter
     select_related = ("customer",)
 
+    def get_serializer_class(self):
+        if self.action == "create":
+            return s.ContactCreateSerializer
+        return super().get_serializer_class()
+
     def create_object(self, *, actor, data):
+        data = refuse_duplicates(user=actor, data=data, finder=dedupe.contact_duplicates)
         return contact_services.contact_create(actor=actor, data=data)
 
     def update_object(self, *, actor, obj, data, expected_version):

@@ -64,7 +64,12 @@ class Contact(ArchivableModel):
                 name="customers_contact_one_primary",
             ),
         ]
-        indexes = [models.Index(fields=["customer", "-is_primary", "name"], name="contact_cust")]
+        indexes = [
+            models.Index(fields=["customer", "-is_primary", "name"], name="contact_cust"),
+            # The sorts of the whole-book contact list (ContactFilter.sort).
+            models.Index(fields=["name", "id"], name="contact_name"),
+            models.Index(fields=["-created_at", "-id"], name="contact_created"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -237,6 +237,12 @@ class Customer(ArchivableModel):
         indexes = [
             models.Index(fields=["owner", "contact_due_on"], name="cust_owner_due"),
             models.Index(fields=["team", "contact_due_on"], name="cust_team_due"),
+            # The lead's cadence and overdue panels: per owner of the team, live rows only.
+            models.Index(
+                fields=["team", "owner", "contact_due_on"],
+                name="cust_team_owner_due",
+                condition=models.Q(archived_at__isnull=True),
+            ),
             models.Index(fields=["owner", "name", "id"], name="cust_owner_name"),
             models.Index(fields=["team", "name", "id"], name="cust_team_name"),
             models.Index(fields=["team", "-last_follow_up_at"], name="cust_team_lastfu"),

@@ -64,7 +64,8 @@ def describe_rule(code: str) -> str:
     kind, _sep, rest = (code or "").partition(":")
     parts = rest.split(":")
     if kind == "no_follow_up" and len(parts) == 2:
-        return _("no follow-up for %(days)s days (tier %(tier)s)") % {
+        # Read inside brackets ("reclaimed on … (no follow-up …)"): no brackets of its own.
+        return _("no follow-up for %(days)s days, tier %(tier)s") % {
             "days": parts[0],
             "tier": parts[1],
         }

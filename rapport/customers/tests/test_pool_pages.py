@@ -179,7 +179,7 @@ class PoolPageTests(PersonaTestCase):
         response = self.web("am_a1").get(reverse("customers:pool-detail", args=[self.pool.pk]))
         self.assertContains(response, "池中")
         self.assertContains(response, f'data-testid="claim-{self.customer.pk}"')
-        self.assertContains(response, "no follow-up for 30 days (tier D)")
+        self.assertContains(response, "no follow-up for 30 days, tier D")
         response = self.web("lead_b").get(reverse("customers:pool-detail", args=[self.pool.pk]))
         self.assertEqual(response.status_code, 404)
 

@@ -142,7 +142,7 @@ class ReclaimTests(PersonaTestCase):
         out = StringIO()
         call_command("pool", "reclaim", "--dry-run", stdout=out)
         self.assertIn("命令行", out.getvalue())
-        self.assertIn("no follow-up for 30 days (tier D)", out.getvalue())
+        self.assertIn("no follow-up for 30 days, tier D", out.getvalue())
         self.assertIn("1 customers would move", out.getvalue())
         self.assertEqual(Customer.objects.get(pk=customer.pk).owner, self.p.am_a1)
         out = StringIO()

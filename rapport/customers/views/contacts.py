@@ -1,23 +1,30 @@
-"""Contact pages: list, detail, create and edit (phones parsed by the contact services)."""
+"""Contact pages: list, detail, create and edit (phones parsed by the contact services;
+a phone or email already in the book needs "create anyway", see views.dedupe)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from rapport.core import views as base
+from rapport.core.pagination import DeferredJoinPaginator
+from rapport.core.saved_views import SavedViewsMixin
+from rapport.customers import dedupe
 from rapport.customers.filters import ContactFilter
 from rapport.customers.forms import ContactForm
 from rapport.customers.models import Contact, Customer
-from rapport.customers.selectors import DeferredJoinPaginator
 from rapport.customers.services import contacts as services
 from rapport.customers.views.customers import LiveByDefault, UserFormKwargs
+from rapport.customers.views.dedupe import ConfirmDuplicatesMixin
 
 
-class ContactListView(LiveByDefault, base.ScopedListView):
+class ContactListView(SavedViewsMixin, LiveByDefault, base.ScopedListView):
     model = Contact
     filterset_class = ContactFilter
     paginate_by = 100
     paginator_class = DeferredJoinPaginator
     select_related = ("customer",)
     template_name = "customers/contact_list.html"
+    saved_list_key = "contacts"
 
 
 class ContactDetailView(base.ScopedDetailView):
@@ -26,7 +33,15 @@ class ContactDetailView(base.ScopedDetailView):
     template_name = "customers/contact_detail.html"
 
 
-class ContactCreateView(UserFormKwargs, base.ScopedCreateView):
+class ContactDuplicates(ConfirmDuplicatesMixin):
+    """A contact whose phone (any spelling) or email (any case) is already in the book."""
+
+    duplicate_fields = dedupe.CONTACT_FIELDS
+    duplicate_finder = staticmethod(dedupe.contact_duplicates)
+    duplicate_heading = _("A contact with this phone or email may already exist:")
+
+
+class ContactCreateView(ContactDuplicates, UserFormKwargs, base.ScopedCreateView):
     model = Contact
     form_class = ContactForm
     template_name = "customers/contact_form.html"
@@ -45,7 +60,7 @@ class ContactCreateView(UserFormKwargs, base.ScopedCreateView):
         return self.object.get_absolute_url()
 
 
-class ContactUpdateView(UserFormKwargs, base.ScopedUpdateView):
+class ContactUpdateView(ContactDuplicates, UserFormKwargs, base.ScopedUpdateView):
     model = Contact
     form_class = ContactForm
     select_related = ("customer",)

@@ -6,16 +6,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core import views as base
-from rapport.core.saved_views import saved_views_context
-from rapport.customers import selectors
+from rapport.core.pagination import DeferredJoinPaginator
+from rapport.core.saved_views import SavedViewsMixin
+from rapport.customers import dedupe, selectors
 from rapport.customers.filters import CUSTOMER_SORT_CHOICES, CustomerFilter
 from rapport.customers.forms import BulkActionForm, CustomerCreateForm, CustomerForm, FollowUpForm
 from rapport.customers.models import Customer
 from rapport.customers.services import customers as services
+from rapport.customers.views.dedupe import ConfirmDuplicatesMixin
 
 LIST_KEY = "customers"
 
@@ -38,18 +39,18 @@ class LiveByDefault:
         return kwargs
 
 
-class CustomerListView(LiveByDefault, base.ScopedListView):
+class CustomerListView(SavedViewsMixin, LiveByDefault, base.ScopedListView):
     model = Customer
     filterset_class = CustomerFilter
     paginate_by = 100
-    paginator_class = selectors.DeferredJoinPaginator
+    paginator_class = DeferredJoinPaginator
     select_related = ("owner", "team", "pool")
     prefetch_related = ("tags",)
     template_name = "customers/customer_list.html"
+    saved_list_key = LIST_KEY
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(saved_views_context(self.request, LIST_KEY))
         context["bulk_form"] = BulkActionForm(user=self.request.user)
         context["sort_choices"] = CUSTOMER_SORT_CHOICES
         context["can_write"] = Customer.objects.all().creatable_by(self.request.user)
@@ -93,12 +94,12 @@ def customer_detail(request, pk: int):
 
 @login_required
 def customer_timeline(request, pk: int):
-    """Older timeline items (htmx "show more")."""
+    """Older timeline items (htmx "show more"), past the `cursor` token of the last page."""
     customer = _customer_or_404(request, pk)
-    before = parse_datetime(request.GET.get("before", ""))
-    if before is None:
+    cursor = selectors.TimelineCursor.parse(request.GET.get("cursor", ""))
+    if cursor is None:
         raise Http404
-    timeline, cursor = selectors.customer_timeline(request.user, customer, before=before)
+    timeline, cursor = selectors.customer_timeline(request.user, customer, cursor=cursor)
     return render(
         request,
         "customers/_timeline.html",
@@ -106,7 +107,12 @@ def customer_timeline(request, pk: int):
     )
 
 
-class CustomerCreateView(UserFormKwargs, base.ScopedCreateView):
+class CustomerDuplicates(ConfirmDuplicatesMixin):
+    duplicate_fields = dedupe.CUSTOMER_FIELDS
+    duplicate_finder = staticmethod(dedupe.customer_duplicates)
+
+
+class CustomerCreateView(CustomerDuplicates, UserFormKwargs, base.ScopedCreateView):
     model = Customer
     form_class = CustomerCreateForm
     template_name = "customers/customer_form.html"
@@ -119,7 +125,7 @@ class CustomerCreateView(UserFormKwargs, base.ScopedCreateView):
         return services.customer_create(actor=actor, data=data, tags=tags)
 
 
-class CustomerUpdateView(UserFormKwargs, base.ScopedUpdateView):
+class CustomerUpdateView(CustomerDuplicates, UserFormKwargs, base.ScopedUpdateView):
     model = Customer
     form_class = CustomerForm
     template_name = "customers/customer_form.html"

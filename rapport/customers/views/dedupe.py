@@ -1,7 +1,10 @@
-"""Duplicate pages: the live warning of the customer form, the lookup tool, and merging
-two customers (issue #3 §6). Matching and merging live in `dedupe` and `services.merge`."""
+"""Duplicate pages: the live warning of the customer form, the "create anyway" step of
+the customer and contact forms, the lookup tool, and merging two customers (issue #3 §6).
+Matching and merging live in `dedupe` and `services.merge`."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
@@ -13,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rapport.core.errors import StaleObjectError
-from rapport.customers.dedupe import find_duplicates
+from rapport.customers.dedupe import DuplicateMatch, find_duplicates, may_check
 from rapport.customers.models import Customer
 from rapport.customers.services.merge import (
     LOSER,
@@ -27,8 +30,70 @@ from rapport.search.selectors import matching, parse_query
 
 def _may_check(user) -> None:
     """Who may ask: those who may add customers (the answer names owners and teams)."""
-    if not Customer.objects.all().creatable_by(user):
+    if not may_check(user):
         raise PermissionDenied
+
+
+class ConfirmDuplicatesMixin:
+    """For the create and edit views of customers and contacts: a save that looks like a
+    record already in the book is not written; the form comes back (409) with the matches,
+    as far as the user may see them, and a "create anyway" box to tick (no JavaScript
+    needed). An edit is checked only when one of `duplicate_fields` changed, and never
+    matches the record itself.
+
+    The form declares `allow_duplicate` (`forms.allow_duplicate_field()`); the view sets
+    `duplicate_fields` and `duplicate_finder` (`staticmethod(dedupe.customer_duplicates)`
+    or `staticmethod(dedupe.contact_duplicates)`)."""
+
+    duplicate_fields: tuple[str, ...] = ()
+    duplicate_finder: Callable[..., list[DuplicateMatch]]
+    duplicate_heading = _("This customer may already exist:")
+    duplicate_matches: list[DuplicateMatch] | None = None
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if form.is_bound and forms.CheckboxInput().value_from_datadict(
+            form.data, form.files, form.add_prefix("allow_duplicate")
+        ):
+            self._show_confirmation(form)  # keep a ticked box in sight on other errors
+        return form
+
+    def _show_confirmation(self, form) -> None:
+        field = form.fields["allow_duplicate"]
+        field.widget = forms.CheckboxInput()
+        field.label = _("Save anyway") if form.instance.pk else _("Create anyway")
+        field.help_text = _("I checked the possible duplicates shown above.")
+
+    def form_valid(self, form):
+        editing = form.instance.pk is not None
+        relevant = not editing or any(name in form.changed_data for name in self.duplicate_fields)
+        if relevant and not form.cleaned_data.get("allow_duplicate"):
+            matches = self.duplicate_finder(
+                user=self.request.user,
+                data=form.cleaned_data,
+                instance=form.instance if editing else None,
+            )
+            if matches:
+                self.duplicate_matches = matches
+                self._show_confirmation(form)
+                form.add_error(
+                    None,
+                    gettext(
+                        "This looks like a record that is already in the book. Check the "
+                        "matches above; to save it all the same, tick the box below and "
+                        "save again."
+                    ),
+                )
+                response = self.form_invalid(form)
+                response.status_code = 409
+                return response
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["duplicate_matches"] = self.duplicate_matches
+        context["duplicate_heading"] = self.duplicate_heading
+        return context
 
 
 def _exclude_id(raw: str | None) -> int | None:

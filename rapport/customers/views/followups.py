@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from rapport.core import services as core
 from rapport.core import views as base
 from rapport.core.errors import OutOfReachError
+from rapport.core.pagination import DeferredJoinPaginator
+from rapport.core.saved_views import SavedViewsMixin
 from rapport.customers import selectors
 from rapport.customers.filters import FollowUpFilter
 from rapport.customers.forms import AttachmentForm, FollowUpForm, FollowUpNoteForm
@@ -22,14 +24,15 @@ from rapport.customers.services import followups as services
 from rapport.customers.views.customers import LiveByDefault
 
 
-class FollowUpListView(LiveByDefault, base.ScopedListView):
+class FollowUpListView(SavedViewsMixin, LiveByDefault, base.ScopedListView):
     model = FollowUp
     filterset_class = FollowUpFilter
     paginate_by = 100
-    paginator_class = selectors.DeferredJoinPaginator
+    paginator_class = DeferredJoinPaginator
     select_related = ("customer", "author")
     prefetch_related = ("contacts",)
     template_name = "customers/followup_list.html"
+    saved_list_key = "follow-ups"
 
 
 def _writable_customer(request, pk: int) -> Customer:

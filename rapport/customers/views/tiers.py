@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -67,3 +68,51 @@ def customer_tier(request, pk):
             for message in errors:
                 messages.error(request, message)
     return redirect(customer.get_absolute_url())
+
+
+@login_required
+def cadence_report(request):
+    """Cadence compliance over a period, per account manager, with the customers behind
+    each figure (kept or missed) one click away."""
+    from django.core.paginator import Paginator
+
+    from rapport.customers.forms_cadence import CadencePeriodForm
+    from rapport.customers.selectors_cadence import cadence_compliance
+
+    form = CadencePeriodForm(request.GET or None)
+    context = {"form": form, "rows": [], "drill": None}
+    if not form.is_bound:
+        form = CadencePeriodForm({"period": "30"})
+        context["form"] = form
+    if form.is_valid():
+        data = form.cleaned_data
+        rows = cadence_compliance(request.user, data["start"], data["end"], owner_id=data["owner"])
+        total = sum(row.total for row in rows)
+        kept = sum(row.kept for row in rows)
+        query = request.GET.copy()
+        for key in ("owner", "result", "page"):
+            query.pop(key, None)
+        context.update(
+            rows=rows,
+            start=data["start"],
+            end=min(data["end"], timezone.localdate()),
+            total=total,
+            kept=kept,
+            share=round(100 * kept / total) if total else None,
+            period_query=query.urlencode() or "period=30",
+        )
+        if data["owner"] and rows:
+            wanted = {"kept": {True}, "missed": {False}}.get(data["result"], {True, False})
+            behind = [entry for entry in rows[0].customers if entry.kept in wanted]
+            behind.sort(key=lambda entry: (-entry.overdue_days, entry.customer_id))
+            page = Paginator(behind, 100).get_page(request.GET.get("page"))
+            names = Customer.objects.visible_to(request.user).in_bulk(
+                [entry.customer_id for entry in page.object_list]
+            )
+            context["drill"] = {
+                "owner": rows[0],
+                "result": data["result"],
+                "page_obj": page,
+                "entries": [(entry, names.get(entry.customer_id)) for entry in page.object_list],
+            }
+    return render(request, "customers/cadence_report.html", context)

@@ -23,5 +23,6 @@ urlpatterns = [
     ),
     path("customers/<int:pk>/tier/", tiers.customer_tier, name="customer-tier"),
     path("tiers/", tiers.tier_rules, name="tier-rules"),
+    path("cadence/", tiers.cadence_report, name="cadence-report"),
     path("tiers/<int:pk>/edit/", tiers.TierRuleUpdateView.as_view(), name="tier-rule-update"),
 ]

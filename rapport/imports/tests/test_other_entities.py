@@ -1,4 +1,5 @@
-"""Contacts, follow-ups and opportunities imports, exports, the API, the command, pages."""
+"""Contacts, follow-ups and opportunities imports, the API, the command, pages (exports:
+test_exports.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
 
-from rapport.audit.models import Action, AuditEvent
 from rapport.core.testing import PERSONAS, PersonaTestCase, ScopeContract
 from rapport.customers.models import Contact, Customer, FollowUp
 from rapport.customers.services.customers import customer_create
@@ -219,77 +218,6 @@ class CommandTests(PersonaTestCase):
                 stderr=io.StringIO(),
             )
         self.assertFalse(Customer.objects.exists())
-
-
-class ExportTests(PersonaTestCase):
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.mine = customer_create(
-            actor=cls.p.am_a1,
-            data={"name": '=HYPERLINK("http://evil")', "city": "北京", "annual_value": 5},
-        )
-        cls.other = customer_create(actor=cls.p.am_a1, data={"name": "上海客户", "city": "上海"})
-        cls.theirs = customer_create(actor=cls.p.am_b1, data={"name": "华北秘密客户"})
-
-    def _xlsx(self, response):
-        return [
-            list(row)
-            for row in load_workbook(io.BytesIO(response.content)).active.iter_rows(
-                values_only=True
-            )
-        ]
-
-    def test_xlsx_export_is_scoped_filtered_neutralised_and_audited(self):
-        url = reverse("imports:export") + "?entity=customers&format=xlsx&city=北京"
-        response = self.web("am_a1").get(url)
-        self.assertEqual(response.status_code, 200)
-        rows = self._xlsx(response)
-        self.assertEqual(rows[0][:3], ["Name", "Short name", "Unified social credit code"])
-        self.assertEqual(len(rows), 2)
-        self.assertEqual(rows[1][0], '\'=HYPERLINK("http://evil")')
-        self.assertEqual(
-            AuditEvent.objects.filter(action=Action.EXPORT, actor=self.p.am_a1).count(), 1
-        )
-
-    def test_csv_export_has_a_bom_and_outsiders_get_nothing(self):
-        response = self.web("am_a1").get(reverse("imports:export") + "?entity=customers&format=csv")
-        text = response.content.decode("utf-8")
-        self.assertTrue(text.startswith("\ufeff"))
-        self.assertIn("上海客户", text)
-        self.assertNotIn("华北秘密客户", text)
-        for persona in ("outsider", "am_a2"):
-            body = self.web(persona).get(reverse("imports:export") + "?entity=customers&format=csv")
-            self.assertEqual(body.content.decode("utf-8-sig").count("\n"), 1, persona)
-
-    def test_api_export_and_large_exports_become_jobs(self):
-        from unittest import mock
-
-        response = self.api("lead_b").post(
-            reverse("api:export-list"), {"entity": "customers", "format": "csv"}, format="json"
-        )
-        self.assertEqual(response.status_code, 200)
-        self.assertIn("华北秘密客户", response.content.decode("utf-8-sig"))
-        self.assertNotIn("上海客户", response.content.decode("utf-8-sig"))
-        with (
-            mock.patch("rapport.imports.exports.INLINE_LIMIT", 1),
-            self.captureOnCommitCallbacks(execute=True),
-        ):
-            response = self.api("am_a1").post(
-                reverse("api:export-list"), {"entity": "customers", "format": "xlsx"}, format="json"
-            )
-        self.assertEqual(response.status_code, 202, response.content)
-        from rapport.core.models import Job
-
-        job = Job.objects.get(pk=response.json()["id"])
-        self.assertEqual(job.status, "succeeded", job.error)
-        rows = [
-            list(r)
-            for r in load_workbook(job.result_file.open("rb")).active.iter_rows(values_only=True)
-        ]
-        self.assertEqual(len(rows), 3)
-        bad = self.api("am_a1").post(reverse("api:export-list"), {"entity": "nope"}, format="json")
-        self.assertEqual(bad.status_code, 400)
 
 
 class WizardPageTests(PersonaTestCase):

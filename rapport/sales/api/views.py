@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from rapport.core.api.pagination import DeepPagination
 from rapport.core.api.viewsets import ArchiveActionMixin, ScopedModelViewSet
 from rapport.core.services import write_in_scope
 from rapport.sales import services
@@ -25,6 +26,7 @@ class OpportunityViewSet(ArchiveActionMixin, ScopedModelViewSet):
     serializer_class = s.OpportunitySerializer
     filterset_class = OpportunityFilter
     select_related = ("customer", "owner", "stage")
+    pagination_class = DeepPagination
     ordering_fields = ["created_at", "name", "amount", "expected_close", "stage_entered_at"]
     ordering = ["-created_at", "-id"]
 

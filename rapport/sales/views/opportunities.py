@@ -16,6 +16,8 @@ from django.views import generic
 from rapport.core import services as core
 from rapport.core import views as base
 from rapport.core.errors import OutOfReachError, StaleObjectError
+from rapport.core.pagination import DeferredJoinPaginator
+from rapport.core.saved_views import SavedViewsMixin
 from rapport.sales import selectors, services
 from rapport.sales.filters import OpportunityFilter
 from rapport.sales.forms import CUSTOMER_CHOICES, MoveForm, OpportunityForm, editable_customers
@@ -30,12 +32,14 @@ class UserFormKwargs:
         return {**super().get_form_kwargs(), "user": self.request.user}
 
 
-class OpportunityListView(base.ScopedListView):
+class OpportunityListView(SavedViewsMixin, base.ScopedListView):
     model = Opportunity
     filterset_class = OpportunityFilter
     select_related = SELECT
     paginate_by = 100
+    paginator_class = DeferredJoinPaginator
     template_name = "sales/opportunity_list.html"
+    saved_list_key = "opportunities"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

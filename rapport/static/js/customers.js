@@ -12,7 +12,9 @@
     var counter = form.querySelector("[data-bulk-count]");
     if (counter) {
       if (!counter.dataset.idle) counter.dataset.idle = counter.textContent;
-      counter.textContent = ticked ? ticked + " ✓" : counter.dataset.idle;
+      // data-selected is the page's translated "__N__ selected" (已选 __N__ 个).
+      var selected = (counter.dataset.selected || "__N__").replace("__N__", ticked);
+      counter.textContent = ticked ? selected : counter.dataset.idle;
     }
     var verb = form.querySelector("[data-bulk-verb]");
     form.querySelectorAll("[data-bulk-for]").forEach(function (field) {

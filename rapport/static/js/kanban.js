@@ -197,6 +197,9 @@
       var text = reason ? reason.value.trim() : "";
       moveWithReason(card, column, text).then(function () {
         if (reason) reason.value = "";
+        // On a phone the new column is off to the side: bring the card (wherever it ended
+        // up, moved or put back) into view. On a wide screen it is already in view.
+        card.scrollIntoView({ block: "nearest", inline: "center" });
       });
     });
   }

@@ -4,32 +4,17 @@ reason dialog, and the phone's "Move" menu (Playwright driving Debian's Chromium
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, PHONE, REQUIRE, browser, open_session, personas
+from tests.browser.conftest import PHONE
 from tests.browser.steps import sign_in
 
-__all__ = ["browser", "open_session", "personas"]  # fixtures used by name below
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not REQUIRE, reason=f"{CHROMIUM} not found (Debian chromium)"
-    ),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def deals(personas):
-    import importlib
-
-    from django.apps import apps
-
+def deals(personas, pipeline):
     from rapport.sales.tests.helpers import customer, opportunity
-
-    # A transactional test flushes the tables, the migration's default pipeline included.
-    importlib.import_module("rapport.sales.migrations.0003_default_pipeline").create_default(
-        apps, None
-    )
 
     cust = customer(personas.am_a1)
     return [
@@ -43,8 +28,6 @@ def _column(page, position: int):
 
 
 def test_drag_stale_and_lost_on_the_board(open_session, deals):
-    from playwright.sync_api import expect
-
     from rapport.sales.models import Opportunity
 
     # Tall enough that Playwright need not scroll between pressing and dropping (a scroll
@@ -87,8 +70,6 @@ def test_drag_stale_and_lost_on_the_board(open_session, deals):
 
 
 def test_move_menu_on_a_phone(open_session, deals):
-    from playwright.sync_api import expect
-
     from rapport.sales.models import Opportunity
 
     session = open_session(viewport=PHONE, locale="zh-CN")
