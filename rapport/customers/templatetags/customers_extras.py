@@ -7,6 +7,9 @@ import datetime as dt
 from django import template
 from django.urls import NoReverseMatch
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, ngettext
 
 from rapport.customers.normalize import display_phone
 
@@ -48,3 +51,23 @@ def url_or_empty(obj) -> str:
         return obj.get_absolute_url()
     except (NoReverseMatch, AttributeError):
         return ""
+
+
+@register.filter
+def due_badge(due_on: dt.date | None) -> SafeString:
+    """The due or overdue badge of a customer: a filter rather than an included template,
+    since the list renders it on every row (an include costs a context and a node tree)."""
+    if not due_on:
+        return mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
+    state = due_state(due_on)
+    iso = due_on.isoformat()
+    if state == "overdue":
+        days = days_overdue(due_on)
+        text = ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
+        return format_html('<span class="badge bad" title="{}">{}</span>', iso, text)
+    if state == "today":
+        return format_html('<span class="badge warn">{}</span>', gettext("Due today"))
+    if state == "soon":
+        text = gettext("Due %(date)s") % {"date": due_on.strftime("%m-%d")}
+        return format_html('<span class="badge soon" title="{}">{}</span>', iso, text)
+    return format_html('<span class="muted small">{}</span>', iso)
