@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
@@ -35,14 +36,39 @@ _PLAIN = (
 
 
 def _adapter(field) -> Callable[[Any], Any]:
-    if isinstance(field, _PLAIN) and not isinstance(field, models.DecimalField):
-        return lambda value: value
     ops = connection.ops
     if isinstance(field, models.DateTimeField):
-        return lambda value: None if value is None else ops.adapt_datetimefield_value(value)
+
+        def moment(value):
+            if value is None:
+                return None
+            value = field.to_python(value)
+            if settings.USE_TZ and timezone.is_naive(value):
+                raise ValueError(f"a naive datetime for {field.model.__name__}.{field.name}")
+            return ops.adapt_datetimefield_value(value)
+
+        return moment
     if isinstance(field, models.DateField):
-        return lambda value: None if value is None else ops.adapt_datefield_value(value)
+        # to_python turns an aware datetime into the local date, as the ORM does.
+        return lambda value: (
+            None if value is None else ops.adapt_datefield_value(field.to_python(value))
+        )
+    if isinstance(field, models.ForeignKey) and not isinstance(
+        field.target_field, models.AutoField
+    ):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, _PLAIN) and not isinstance(field, models.DecimalField):
+        return lambda value: value
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _check_supported(model) -> None:
+    """What this writer does not do, refused rather than written wrong."""
+    if not isinstance(model._meta.pk, models.AutoField):
+        raise TypeError(f"{model.__name__}: Inserter needs an integer auto primary key")
+    for field in model._meta.concrete_fields:
+        if getattr(field, "generated", False) or field.db_default is not models.NOT_PROVIDED:
+            raise TypeError(f"{model.__name__}.{field.name}: database defaults not supported")
 
 
 class IdBlock:
@@ -60,6 +86,8 @@ class IdBlock:
         return self.free.pop()
 
     def _reserve(self) -> list[int]:
+        if not connection.in_atomic_block:
+            raise RuntimeError("Inserter must run inside transaction.atomic()")
         table = self.model._meta.db_table
         column = self.model._meta.pk.column
         with connection.cursor() as cursor:
@@ -86,12 +114,20 @@ class Inserter:
     unsaved instances; a field left out takes its default, computed once."""
 
     def __init__(self, model, batch: int = BATCH):
+        _check_supported(model)
         self.model = model
         self.batch = batch
         self.fields = list(model._meta.concrete_fields)
         self.pk_name = model._meta.pk.attname
+        self.names = {f.attname for f in self.fields}
         self.defaults = {
             f.attname: (None if f.primary_key else f.get_default()) for f in self.fields
+        }
+        # A callable default (other than the time stamps below) is called for every row.
+        self.per_row = {
+            f.attname: f.default
+            for f in self.fields
+            if f.has_default() and callable(f.default) and f.default is not timezone.now
         }
         now = timezone.now()
         self.stamped = [
@@ -112,8 +148,12 @@ class Inserter:
 
     def add(self, row: dict[str, Any]) -> int:
         """Queue one row; returns its id."""
+        unknown = row.keys() - self.names
+        if unknown:
+            raise TypeError(f"{self.model.__name__} has no column {sorted(unknown)}")
         pk = self.ids.take()
-        values = {**self.defaults, **row, self.pk_name: pk}
+        values = {**self.defaults, **{k: f() for k, f in self.per_row.items()}, **row}
+        values[self.pk_name] = pk
         self.pending.append(tuple(adapt(values[name]) for name, adapt in self.adapters))
         if len(self.pending) >= self.batch:
             self.flush()
@@ -121,6 +161,7 @@ class Inserter:
 
     def add_instance(self, obj: models.Model) -> models.Model:
         """Queue an unsaved instance; it gets its id and its time stamps, as `save()` would."""
+        obj._prepare_related_fields_for_save(operation_name="bulk insert")
         for name in self.stamped:
             if getattr(obj, name) is None:
                 setattr(obj, name, self.defaults[name])

@@ -424,7 +424,7 @@ class CustomerRows(RowHandler):
         bulk_audit(actor=ctx.actor, objects=built, extra={"import": ctx.run_id})
         actor = ctx.actor if getattr(ctx.actor, "is_authenticated", False) else None
         reason = _("Import #%(id)s") % {"id": ctx.run_id} if ctx.run_id else ""
-        events = Inserter(OwnershipEvent)
+        events = Inserter(OwnershipEvent, batch=max(1, len(built)))
         for customer in built:
             events.add(
                 {

@@ -150,7 +150,7 @@ def _count_by_owner(request) -> list[dict]:
     names = {
         user.pk: user
         for user in User.objects.filter(pk__in=[row["owner_id"] for row in rows]).only(
-            "id", "username", "full_name"
+            "id", "username", "full_name", "first_name", "last_name"
         )
     }
     for row in rows:

@@ -79,7 +79,8 @@ def cadence_book(user) -> QuerySet:
 
 
 def _local(moment: dt.datetime) -> dt.date:
-    return timezone.localtime(moment).date()
+    # The company's time zone, not the viewer's: the figure is the same for everyone.
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
 def overdue_days(
@@ -102,7 +103,8 @@ def cadence_compliance(user, start: dt.date, end: dt.date, *, owner_id: int | No
     kept its cadence every day. `end` is capped at today."""
     from rapport.org.models import User
 
-    end = min(end, timezone.localdate())
+    company = timezone.get_default_timezone()
+    end = min(end, timezone.localdate(timezone=company))
     rules = tier_rules()
     book = cadence_book(user)
     if owner_id is not None:
@@ -112,9 +114,11 @@ def cadence_compliance(user, start: dt.date, end: dt.date, *, owner_id: int | No
     )
     longest = max((cadence_days(tier, rules) for tier in {r[2] for r in rows}), default=0)
     since = timezone.make_aware(
-        dt.datetime.combine(start - dt.timedelta(days=longest), dt.time.min)
+        dt.datetime.combine(start - dt.timedelta(days=longest), dt.time.min), company
     )
-    until = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    until = timezone.make_aware(
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min), company
+    )
     contacts: dict[int, list[dt.date]] = defaultdict(list)
     follow_ups = FollowUp.objects.filter(
         customer__in=book, archived_at__isnull=True, occurred_at__gte=since, occurred_at__lt=until
@@ -133,7 +137,10 @@ def cadence_compliance(user, start: dt.date, end: dt.date, *, owner_id: int | No
         days = overdue_days(held_from, end, cadence, anchor, contacts.get(pk, []))
         entry = owners.setdefault(owner, OwnerCadence(owner))
         entry.customers.append(CustomerCadence(pk, owner, cadence, held_from, days))
-    names = User.objects.filter(pk__in=owners).only("id", "username", "full_name")
+    # Every field display_name may read: no deferred load per owner.
+    names = User.objects.filter(pk__in=owners).only(
+        "id", "username", "full_name", "first_name", "last_name"
+    )
     for person in names:
         owners[person.pk].owner = person
     return sorted(owners.values(), key=lambda row: (row.share or 0, -row.total, row.owner_id))

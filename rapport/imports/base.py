@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rapport.core.bulk import BATCH as BULK_BATCH
 from rapport.core.bulk import Inserter
 
 HANDLERS = {
@@ -329,7 +330,7 @@ def bulk_audit(*, actor, objects: list, extra: dict[str, Any] | None = None) -> 
         "ip_address": request.ip_address,
         "request_id": request.request_id[:64],
     }
-    rows = Inserter(AuditEvent)
+    rows = Inserter(AuditEvent, batch=min(len(objects), BULK_BATCH))
     for obj in objects:
         rows.add(
             {
@@ -350,7 +351,7 @@ def bulk_audit(*, actor, objects: list, extra: dict[str, Any] | None = None) -> 
 def insert_all(model, objects: list) -> list:
     """Insert unsaved instances of `model` in bulk (`core.bulk`); each gets its id."""
     if objects:
-        rows = Inserter(model)
+        rows = Inserter(model, batch=min(len(objects), BULK_BATCH))
         for obj in objects:
             rows.add_instance(obj)
         rows.close()

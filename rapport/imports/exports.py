@@ -225,7 +225,16 @@ def export_queryset(*, user, entity: str, filters: dict[str, Any]):
         request = SimpleNamespace(user=user, GET=filters, query_params=filters)
         filterset = filterset_class(filters, queryset=queryset, request=request)
         if filterset.is_bound and not filterset.is_valid():
-            raise ValidationError({"filters": [str(e) for e in filterset.errors.values()]})
+            raise ValidationError(
+                {
+                    "filters": [
+                        _("%(field)s: %(message)s")
+                        % {"field": filterset.form[name].label or name, "message": message}
+                        for name, messages in filterset.errors.items()
+                        for message in messages
+                    ]
+                }
+            )
         queryset = filterset.qs
     if not queryset.query.order_by:
         queryset = queryset.order_by("pk")
