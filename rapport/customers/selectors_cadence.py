@@ -78,6 +78,11 @@ def cadence_book(user) -> QuerySet:
     return book.filter(owner_id=user.pk)
 
 
+def period_end(end: dt.date) -> dt.date:
+    """A period ends today at the latest, in the company's time zone."""
+    return min(end, timezone.localdate(timezone=timezone.get_default_timezone()))
+
+
 def _local(moment: dt.datetime) -> dt.date:
     # The company's time zone, not the viewer's: the figure is the same for everyone.
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
@@ -104,7 +109,7 @@ def cadence_compliance(user, start: dt.date, end: dt.date, *, owner_id: int | No
     from rapport.org.models import User
 
     company = timezone.get_default_timezone()
-    end = min(end, timezone.localdate(timezone=company))
+    end = period_end(end)
     rules = tier_rules()
     book = cadence_book(user)
     if owner_id is not None:

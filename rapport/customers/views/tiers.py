@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -77,7 +76,7 @@ def cadence_report(request):
     from django.core.paginator import Paginator
 
     from rapport.customers.forms_cadence import CadencePeriodForm
-    from rapport.customers.selectors_cadence import cadence_compliance
+    from rapport.customers.selectors_cadence import cadence_compliance, period_end
 
     form = CadencePeriodForm(request.GET or None)
     context = {"form": form, "rows": [], "drill": None}
@@ -95,7 +94,7 @@ def cadence_report(request):
         context.update(
             rows=rows,
             start=data["start"],
-            end=min(data["end"], timezone.localdate()),
+            end=period_end(data["end"]),
             total=total,
             kept=kept,
             share=round(100 * kept / total) if total else None,
