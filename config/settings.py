@@ -106,6 +106,10 @@ TEMPLATES = [
     }
 ]
 
+# Form widgets render through Jinja2 (Django's own widget templates for it): the template
+# engine's include per <option> made the filter forms a fifth of a list page (ADR 0012).
+FORM_RENDERER = "django.forms.renderers.Jinja2"
+
 # --- Database -----------------------------------------------------------------------------
 DATABASE_URL = env_url("DATABASE_URL", {"sqlite", "postgres", "postgresql", "pgsql"})
 if DATABASE_URL:

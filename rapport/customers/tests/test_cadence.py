@@ -49,7 +49,8 @@ class OverdueDaysTests(SimpleTestCase):
 
 
 def _at(date: dt.date, hour: int = 10) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(date, dt.time(hour)))
+    """`hour` o'clock on `date`, but never in the future (before 10:00 today it is now)."""
+    return min(timezone.make_aware(dt.datetime.combine(date, dt.time(hour))), timezone.now())
 
 
 class CadenceReportTests(PersonaTestCase):
