@@ -159,10 +159,12 @@ class Drive:
 
 
 def drive(server: Server, spec: HttpSpec, *, requests: int, concurrency: int, expect: int):
-    """`requests` GETs of one path, `concurrency` at a time; a warm-up request per worker
-    first (each worker's first request loads templates and opens its connection)."""
-    for _ in range(server.workers):
-        _one(server, spec)
+    """`requests` GETs of one path, `concurrency` at a time, after a warm-up that reaches
+    every worker: each worker's first request loads templates and opens its connection, and
+    requests sent one after another may all land on the same idle worker, so the warm-up
+    sends `workers` requests at once, three times."""
+    with ThreadPoolExecutor(max_workers=server.workers) as pool:
+        list(pool.map(lambda _i: _one(server, spec), range(3 * server.workers)))
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         samples = list(pool.map(lambda _i: _one(server, spec), range(requests)))

@@ -115,7 +115,7 @@ DATABASE_URL = env_url("DATABASE_URL", {"sqlite", "postgres", "postgresql", "pgs
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "CONN_MAX_AGE": 60}}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("NAME", VAR_DIR / "rapport.sqlite3")
     # WAL lets readers and one writer work together; IMMEDIATE takes the write lock at

@@ -16,9 +16,13 @@ from django.utils import timezone
 from rapport.audit import context
 from rapport.audit.models import MIN_RETENTION_DAYS, Action, AuditEvent
 
+_AS_IS = frozenset({str, int, float, bool})
+
 
 def _plain(value: Any) -> Any:
     """A JSON-safe copy of a field value for before/after columns."""
+    if value is None or type(value) in _AS_IS:  # most values: one test, not seven
+        return value
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, dt.datetime | dt.date | dt.time):
