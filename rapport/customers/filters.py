@@ -141,10 +141,18 @@ class CustomerFilter(SortedFilterSet):
         self.filters["team"].queryset = team_choices(user)
 
     def search(self, queryset, name, value):
-        """Name, short name, USCC and pinyin (full and initials) via the stored search text."""
+        """Name, short name, USCC and pinyin (full and initials) via the stored search text.
+        From three characters on, through the search box's index (FTS5 trigrams on SQLite,
+        pg_trgm on PostgreSQL): a scan of 100,000 texts took ~100 ms. Shorter text ("科技",
+        "bj") is still found anywhere in the name, by a scan, since trigrams cannot."""
+        from rapport.search.selectors import TRIGRAM, matching, parse_query
+
         value = value.strip()[:100]
-        if not value:
+        query = parse_query(value)
+        if not query.terms:
             return queryset
+        if len(query.text) >= TRIGRAM:
+            return matching(queryset, query)
         folded = fold(value).replace(" ", "")
         return queryset.filter(Q(search_text__icontains=folded) | Q(name__icontains=value))
 

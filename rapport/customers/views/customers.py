@@ -46,6 +46,13 @@ class CustomerListView(SavedViewsMixin, LiveByDefault, base.ScopedListView):
     paginator_class = DeferredJoinPaginator
     select_related = ("owner", "team", "pool")
     prefetch_related = ("tags",)
+    # What `customers/rows.py` reads (a customer has some 45 columns; a row shows 15).
+    only_fields = (
+        "name", "short_name", "archived_at", "region", "city", "tier", "status",
+        "contact_due_on", "last_follow_up_at", "annual_value", "currency", "owner", "team",
+        "pool", "owner__username", "owner__full_name", "owner__first_name",
+        "owner__last_name", "team__name", "pool__name",
+    )  # fmt: skip
     template_name = "customers/customer_list.html"
     saved_list_key = LIST_KEY
 
