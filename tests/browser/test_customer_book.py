@@ -77,6 +77,13 @@ def test_account_manager_imports_logs_and_claims_in_chinese(open_session, person
     assert candidate.owner == personas.am_a1 and candidate.pool is None
     session.shot("pool-claimed")
 
+    # The list in Chinese at desktop width: its rows (built in Python) speak the language.
+    session.goto("/customers/")
+    table = page.get_by_test_id("customer-table")
+    expect(table).to_contain_text("杭州云栖科技有限公司")
+    expect(table.locator("[data-quick-log]").first).to_contain_text("记录")
+    session.shot("customer-list-zh")
+
     # The list works at phone width.
     page.set_viewport_size({"width": 390, "height": 844})
     session.goto("/customers/")
