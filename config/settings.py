@@ -131,8 +131,8 @@ elif DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # No JIT: the scope subqueries (an OR over several IN-subqueries) carry high cost
     # estimates, so PostgreSQL JIT-compiles plans that then run in a millisecond; the
     # compiling took 2.2 s of a 2.3 s home-page query at size L (docs/decisions/0011).
-    DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()  # keeps ?options=
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -41,3 +41,8 @@ class ListSearchTests(PersonaTestCase):
             self.names("admin", "远景科技"), {"北京远景科技有限公司", "上海远景科技有限公司"}
         )
         self.assertEqual(self.names("outsider", "远景科技"), set())
+
+    def test_phone_like_text_is_matched_as_typed(self):
+        customer = owned_customer("天津恒通机械有限公司", self.p.am_a1, uscc="91120000MA05ABCD14")
+        self.assertNotIn(customer.name, self.names("am_a1", "0091"))
+        self.assertNotIn(customer.name, self.names("am_a1", "(911)"))
