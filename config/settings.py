@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rapport.org",
     "rapport.customers",
     "rapport.sales",
+    "rapport.goals",
     "rapport.imports",
     "rapport.search",
 ]

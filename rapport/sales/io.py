@@ -185,7 +185,14 @@ class OpportunityRows(RowHandler):
         insert_all(
             StageChange,
             [
-                StageChange(opportunity=o, to_stage=o.stage, actor=actor, changed_at=ctx.now)
+                StageChange(
+                    opportunity=o,
+                    to_stage=o.stage,
+                    actor=actor,
+                    changed_at=ctx.now,
+                    owner_id=o.owner_id,
+                    team_id=o.team_id,
+                )
                 for o in built
             ],
         )

@@ -249,6 +249,18 @@ class StageChange(models.Model):
         related_name="+",
     )
     changed_at = models.DateTimeField(_("when"), default=timezone.now)
+    # Who owned the opportunity, for which team, at the move: KPIs credit them (a deal
+    # transferred after it was won stays with whoever won it).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    team = models.ForeignKey(
+        "org.Team", verbose_name=_("team"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
     seconds_in_previous = models.PositiveBigIntegerField(_("time in the previous stage"), default=0)
 
     objects = StageChangeQuerySet.as_manager()
@@ -257,7 +269,10 @@ class StageChange(models.Model):
         verbose_name = _("stage change")
         verbose_name_plural = _("stage changes")
         ordering = ["-changed_at", "-id"]
-        indexes = [models.Index(fields=["opportunity", "-changed_at"], name="stagechange_opp")]
+        indexes = [
+            models.Index(fields=["opportunity", "-changed_at"], name="stagechange_opp"),
+            models.Index(fields=["changed_at"], name="stagechange_when"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.opportunity_id}: {self.from_stage_id} → {self.to_stage_id}"

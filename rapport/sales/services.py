@@ -128,6 +128,8 @@ def opportunity_create(*, actor, data: dict[str, Any]) -> Opportunity:
         to_stage=stage,
         actor=actor if _is_user(actor) else None,
         changed_at=now,
+        owner_id=opportunity.owner_id,
+        team_id=opportunity.team_id,
     )
     record(
         actor=actor,
@@ -233,6 +235,8 @@ def opportunity_move(
         actor=actor if _is_user(actor) else None,
         changed_at=now,
         seconds_in_previous=seconds,
+        owner_id=opportunity.owner_id,
+        team_id=opportunity.team_id,
     )
     after = snapshot(opportunity, ["stage", "closed_at", "close_reason"])
     record(

@@ -1,0 +1,201 @@
+"""Reading KPI figures: stored daily snapshots plus today's live delta, within scope.
+
+A figure is asked for a subject (a person, a team with its subtree, or the company) and a
+range of local days. Flows sum their days; stocks take their latest snapshot in the
+range; derived metrics apply their formula to those. Today's flows are computed live
+(one grouped query per metric, shared by everyone for a minute) when the range includes
+today, and every figure carries how fresh it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Max, Q, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.goals import catalog
+from rapport.goals.catalog import Kind
+from rapport.goals.models import MetricValue
+from rapport.goals.periods import DayRange, local_today
+from rapport.goals.rates import Rates
+
+LIVE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str  # "user", "team" or "company"
+    id: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Subject:
+        """ "user:5", "team:3" or "company"; anything else raises ValueError."""
+        if text == "company":
+            return cls("company")
+        kind, _sep, pk = (text or "").partition(":")
+        if kind not in ("user", "team") or not pk.isdigit():
+            raise ValueError(text)
+        return cls(kind, int(pk))
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "company" else f"{self.kind}:{self.id}"
+
+
+def team_subtree(team_id: int) -> list[int]:
+    from rapport.org.models import Team
+
+    return list(Team.objects.subtree_of([team_id]).values_list("pk", flat=True))
+
+
+def can_view(viewer, subject: Subject) -> bool:
+    """An AM sees their own figures and their own teams' totals; a lead their subtree and
+    its people; admins everything, and the company totals."""
+    from rapport.org.models import Membership
+    from rapport.org.scope import scope_for
+
+    scope = scope_for(viewer)
+    if scope.is_admin:
+        return True
+    if subject.kind == "company" or not viewer.is_authenticated:
+        return False
+    if subject.kind == "team":
+        return subject.id in scope.book_team_ids | scope.member_team_ids
+    if subject.id == viewer.pk:
+        return True
+    return Membership.objects.filter(user_id=subject.id, team_id__in=scope.book_team_ids).exists()
+
+
+def require_view(viewer, subject: Subject) -> None:
+    if not can_view(viewer, subject):
+        raise Http404
+
+
+@dataclass(frozen=True)
+class Figure:
+    metric: catalog.Metric
+    value: Decimal | None  # None: no data (shown as such, never as zero)
+    through: dt.date | None  # the last snapshot day the figure includes
+    live_at: dt.datetime | None  # when today's part was computed, if included
+
+
+def _scoped(viewer, subject: Subject):
+    rows = MetricValue.objects.aggregable_by(viewer)
+    if subject.kind == "user":
+        return rows.filter(user_id=subject.id)
+    if subject.kind == "team":
+        return rows.filter(team_id__in=team_subtree(subject.id))
+    return rows
+
+
+def _stored(rows, days: DayRange, metrics: list, by: str | None) -> tuple[dict, set]:
+    """{(group, key): [value, denominator]} from the snapshots (`by` groups by a column),
+    and the keys whose figures exist for the range: flows from its first day on, stocks
+    once a snapshot of them exists in it. Zeros are not stored, so a covered metric with
+    no row is a zero, an uncovered one is "no data"."""
+    group = ["metric", by] if by else ["metric"]
+    totals: dict = defaultdict(lambda: [Decimal(0), None])
+    flows = [m.key for m in metrics if m.kind == Kind.FLOW]
+    stocks = [m.key for m in metrics if m.kind == Kind.STOCK]
+    in_days = rows.filter(day__gte=days.first, day__lte=days.last)
+    covered = set(flows) if days.first <= local_today() else set()
+    if flows:
+        for r in (
+            in_days.filter(metric__in=flows)
+            .values(*group)
+            .annotate(v=Sum("value"), d=Sum("denominator"))
+        ):
+            totals[(r.get(by), r["metric"])] = [r["v"], r["d"]]
+    if stocks:
+        latest = (
+            MetricValue.objects.filter(metric__in=stocks, day__gte=days.first, day__lte=days.last)
+            .values("metric")
+            .annotate(last=Max("day"))
+        )
+        pairs = Q(pk__in=[])
+        for r in latest:
+            pairs |= Q(metric=r["metric"], day=r["last"])
+            covered.add(r["metric"])
+        for r in (
+            in_days.filter(pairs).values(*group).annotate(v=Sum("value"), d=Sum("denominator"))
+        ):
+            totals[(r.get(by), r["metric"])] = [r["v"], r["d"]]
+    return totals, covered
+
+
+def live_rows(metric: catalog.Metric, today: dt.date) -> tuple[list, dt.datetime]:
+    """Today's rows of a flow for everyone, computed at most once a minute."""
+    key = f"kpi-live:{metric.key}:{today.isoformat()}"
+    cached = cache.get(key)
+    if cached is None:
+        rows = list(metric.compute(DayRange(today, today), Rates.load()))
+        cached = (rows, timezone.now())
+        cache.set(key, cached, LIVE_SECONDS)
+    return cached
+
+
+def _matches(row, subject: Subject, subtree: set[int] | None) -> bool:
+    if subject.kind == "user":
+        return row.user_id == subject.id
+    if subject.kind == "team":
+        return row.team_id in subtree
+    return True
+
+
+def _finish(metric, stored: list | None, covered: bool) -> Decimal | None:
+    if stored is None:
+        if not covered:
+            return None
+        stored = [Decimal(0), Decimal(0)]
+    value, denominator = stored
+    if metric.kind == Kind.STOCK and metric.unit == catalog.Unit.PERCENT:
+        return catalog.ratio(value, denominator, 100)
+    return value
+
+
+def figures(
+    viewer, subject: Subject, days: DayRange, keys: list[str], *, by_user: bool = False
+) -> dict:
+    """{metric key: Figure} for the subject (or, with `by_user`, {user id: {key: Figure}}
+    for the people credited within it). Raises Http404 when the viewer may not see it."""
+    require_view(viewer, subject)
+    wanted = [catalog.get(key) for key in keys]
+    if None in wanted:
+        raise ValueError(f"unknown metric in {keys}")
+    needed = {m.key: m for m in wanted if m.stored}
+    for metric in wanted:
+        for key in metric.inputs:
+            needed.setdefault(key, catalog.get(key))
+    by = "user_id" if by_user else None
+    stored, covered = _stored(_scoped(viewer, subject), days, list(needed.values()), by)
+    through = min(days.last, local_today() - dt.timedelta(days=1))
+    today = local_today()
+    live_at = None
+    if days.first <= today <= days.last:
+        subtree = set(team_subtree(subject.id)) if subject.kind == "team" else None
+        for metric in needed.values():
+            if metric.kind != Kind.FLOW:
+                continue
+            rows, live_at = live_rows(metric, today)
+            for row in rows:
+                if _matches(row, subject, subtree) and (not by_user or row.user_id is not None):
+                    group = row.user_id if by_user else None
+                    slot = stored.setdefault((group, metric.key), [Decimal(0), None])
+                    slot[0] += row.value
+    groups = {group for group, _key in stored} or ({None} if not by_user else set())
+    result: dict = {}
+    for group in groups:
+        values = {
+            key: _finish(needed[key], stored.get((group, key)), key in covered) for key in needed
+        }
+        row = {}
+        for metric in wanted:
+            value = metric.formula(values) if metric.kind == Kind.DERIVED else values[metric.key]
+            row[metric.key] = Figure(metric, value, through, live_at)
+        result[group] = row
+    return result if by_user else result.get(None, {})
