@@ -158,12 +158,7 @@ def _finish(metric, stored: list | None, covered: bool) -> Decimal | None:
     return value
 
 
-def figures(
-    viewer, subject: Subject, days: DayRange, keys: list[str], *, by_user: bool = False
-) -> dict:
-    """{metric key: Figure} for the subject (or, with `by_user`, {user id: {key: Figure}}
-    for the people credited within it). Raises Http404 when the viewer may not see it."""
-    require_view(viewer, subject)
+def _needed(keys: list[str]) -> tuple[list, dict]:
     wanted = [catalog.get(key) for key in keys]
     if None in wanted:
         raise ValueError(f"unknown metric in {keys}")
@@ -171,31 +166,74 @@ def figures(
     for metric in wanted:
         for key in metric.inputs:
             needed.setdefault(key, catalog.get(key))
-    by = "user_id" if by_user else None
-    stored, covered = _stored(_scoped(viewer, subject), days, list(needed.values()), by)
+    return wanted, needed
+
+
+def _compute(rows, match, days: DayRange, keys: list[str], groups: list | None) -> dict:
+    """{group: {key: Figure}}; group is a user id, or None for the subject's total when
+    `groups` is None. `match(row)` says whether a live row belongs to the subject."""
+    wanted, needed = _needed(keys)
+    by = "user_id" if groups is not None else None
+    stored, covered = _stored(rows, days, list(needed.values()), by)
     through = min(days.last, local_today() - dt.timedelta(days=1))
     today = local_today()
     live_at = None
     if days.first <= today <= days.last:
-        subtree = set(team_subtree(subject.id)) if subject.kind == "team" else None
         for metric in needed.values():
             if metric.kind != Kind.FLOW:
                 continue
-            rows, live_at = live_rows(metric, today)
-            for row in rows:
-                if _matches(row, subject, subtree) and (not by_user or row.user_id is not None):
-                    group = row.user_id if by_user else None
+            live, live_at = live_rows(metric, today)
+            for row in live:
+                if match(row) and (by is None or row.user_id is not None):
+                    group = row.user_id if by else None
                     slot = stored.setdefault((group, metric.key), [Decimal(0), None])
                     slot[0] += row.value
-    groups = {group for group, _key in stored} or ({None} if not by_user else set())
     result: dict = {}
-    for group in groups:
+    for group in groups if groups is not None else [None]:
         values = {
             key: _finish(needed[key], stored.get((group, key)), key in covered) for key in needed
         }
-        row = {}
-        for metric in wanted:
-            value = metric.formula(values) if metric.kind == Kind.DERIVED else values[metric.key]
-            row[metric.key] = Figure(metric, value, through, live_at)
-        result[group] = row
-    return result if by_user else result.get(None, {})
+        result[group] = {
+            metric.key: Figure(
+                metric,
+                metric.formula(values) if metric.kind == Kind.DERIVED else values[metric.key],
+                through,
+                live_at,
+            )
+            for metric in wanted
+        }
+    return result
+
+
+def figures(viewer, subject: Subject, days: DayRange, keys: list[str]) -> dict:
+    """{metric key: Figure} for the subject over the days. Raises Http404 when the viewer
+    may not see the subject's figures."""
+    require_view(viewer, subject)
+    subtree = set(team_subtree(subject.id)) if subject.kind == "team" else None
+    rows = _scoped(viewer, subject)
+    return _compute(rows, lambda row: _matches(row, subject, subtree), days, keys, None)[None]
+
+
+def visible_people(viewer, user_ids) -> list[int]:
+    """Of `user_ids`, the people whose own figures the viewer may see (one query)."""
+    from rapport.org.models import Membership
+    from rapport.org.scope import scope_for
+
+    scope = scope_for(viewer)
+    wanted = set(user_ids)
+    if scope.is_admin:
+        return sorted(wanted)
+    if not viewer.is_authenticated:
+        return []
+    led = Membership.objects.filter(user_id__in=wanted, team_id__in=scope.book_team_ids)
+    seen = set(led.values_list("user_id", flat=True)) | ({viewer.pk} & wanted)
+    return sorted(seen)
+
+
+def people_figures(viewer, user_ids, days: DayRange, keys: list[str]) -> dict:
+    """{user id: {metric key: Figure}} for each person the viewer may see (others are
+    left out, never shown as zero)."""
+    people = visible_people(viewer, user_ids)
+    rows = MetricValue.objects.aggregable_by(viewer).filter(user_id__in=people)
+    allowed = set(people)
+    return _compute(rows, lambda row: row.user_id in allowed, days, keys, people)

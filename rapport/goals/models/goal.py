@@ -31,7 +31,7 @@ class GoalStatus(models.TextChoices):
 
 class GoalQuerySet(ScopedQuerySet):
     def visible_to(self, user) -> GoalQuerySet:
-        """Company goals: everyone signed in. Team goals: the team's members, the teams
+        """Company goals: everyone in a team. Team goals: the team's members, the teams
         above it and the leads of it. Personal goals: the person and the leads of their
         teams. Admin: all."""
         from rapport.org.models import Membership
@@ -40,8 +40,8 @@ class GoalQuerySet(ScopedQuerySet):
         scope = scope_for(user)
         if scope.is_admin:
             return self.all()
-        if not user.is_authenticated:
-            return self.none()
+        if not scope.member_team_ids:
+            return self.none()  # signed in but in no team: an outsider
         led_people = Membership.objects.filter(team_id__in=scope.book_team_ids).values("user_id")
         return self.filter(
             Q(owner_kind=OwnerKind.COMPANY)
