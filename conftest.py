@@ -31,3 +31,12 @@ def _site_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: cached figures (today's live KPI rows, the
+    latest snapshot day) must not outlive the database rows of the test that made them."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("rapport.org.urls")),
     path("", include("rapport.customers.urls")),
     path("", include("rapport.sales.urls")),
+    path("", include("rapport.goals.urls")),
     path("", include("rapport.search.urls")),
     path("", include("rapport.imports.urls")),
     path("", include("rapport.audit.urls")),

@@ -1,9 +1,10 @@
 """Opportunities over the stages of the default pipeline (its data migration makes it; a
-database without it gets the same stages here)."""
+database without it gets the same stages here), with the stage history the KPIs read."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from decimal import Decimal
 
 from django.utils import timezone
@@ -43,39 +44,76 @@ def default_pipeline():
 
 @dataset_step(order=50)
 def opportunities(ctx: DatasetContext) -> None:
-    from rapport.sales.models import Opportunity
+    """Opportunities with the stage history the services write (the KPIs credit a deal to
+    its owner and team at the opening move and at the move into its won/lost stage): an
+    opening move into the first open stage at creation, and for a closed deal a move from
+    an open stage into its outcome at `closed_at`."""
+    from rapport.sales.models import Opportunity, StageChange
 
     rng = ctx.rng
     now = timezone.now()
     today = timezone.localdate()
     pipeline, stages = default_pipeline()
+    open_stages = [stage for stage in stages if stage.outcome == "open"]
+    first_open = open_stages[0]
     average = ctx.size["opportunities"] / max(1, ctx.size["customers"])
     ams = ctx.data["ams_by_team"]
     searchable = {product: vocab.compose_search_text((product, "项目")) for product in PRODUCTS}
-    rows = Inserter(Opportunity)
+    rows, moves = Inserter(Opportunity), Inserter(StageChange)
+    history_rng = random.Random(20261206)
     for customer_id, team_id, author_id, *_rest in ctx.data["plan"]:
         for _ in range(rng.randint(0, round(2 * average))):
             stage = rng.choices(stages, weights=STAGE_WEIGHTS[: len(stages)])[0]
             product = rng.choice(PRODUCTS)
             created = now - dt.timedelta(days=rng.randint(1, 700))
             closed = stage.outcome != "open"
-            rows.add(
+            # The draws in the order they have always been made (the history draws from a
+            # generator of its own), so the opportunities stay the ones earlier runs made.
+            owner_id = author_id if rng.random() < 0.9 else rng.choice(ams[team_id]).pk
+            amount = Decimal(rng.randrange(10_000, 3_000_000, 500))
+            entered = min(created + dt.timedelta(days=rng.randint(0, 30)), now)
+            expected = today + dt.timedelta(days=rng.randint(-60, 240))
+            # No deal closes in the future: closed_at and the stage entered then are at
+            # most now, as the services stamp them.
+            closed_at = (
+                min(created + dt.timedelta(days=rng.randint(10, 90)), now) if closed else None
+            )
+            pk = rows.add(
                 {
                     "customer_id": customer_id,
-                    "owner_id": author_id if rng.random() < 0.9 else rng.choice(ams[team_id]).pk,
+                    "owner_id": owner_id,
                     "team_id": team_id,
                     "name": f"{product}项目",
-                    "amount": Decimal(rng.randrange(10_000, 3_000_000, 500)),
+                    "amount": amount,
                     "pipeline_id": pipeline.pk,
                     "stage_id": stage.pk,
                     "created_at": created,
-                    "updated_at": created,
-                    "stage_entered_at": created + dt.timedelta(days=rng.randint(0, 30)),
-                    "expected_close": today + dt.timedelta(days=rng.randint(-60, 240)),
-                    "closed_at": created + dt.timedelta(days=rng.randint(10, 90))
-                    if closed
-                    else None,
+                    "updated_at": closed_at or created,
+                    "stage_entered_at": closed_at or entered,
+                    "expected_close": expected,
+                    "closed_at": closed_at,
                     "search_text": searchable[product],
                 }
             )
+            credit = {"opportunity_id": pk, "owner_id": owner_id, "team_id": team_id}
+            moves.add(
+                {
+                    **credit,
+                    "to_stage_id": first_open.pk,
+                    "actor_id": owner_id,
+                    "changed_at": created,
+                }
+            )
+            if closed:
+                moves.add(
+                    {
+                        **credit,
+                        "from_stage_id": history_rng.choice(open_stages).pk,
+                        "to_stage_id": stage.pk,
+                        "actor_id": owner_id,
+                        "changed_at": closed_at,
+                        "seconds_in_previous": int((closed_at - created).total_seconds()),
+                    }
+                )
     ctx.counts["opportunities"] = rows.close()
+    ctx.counts["stage_changes"] = moves.close()

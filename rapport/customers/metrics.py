@@ -114,10 +114,11 @@ def active_customers(days, rates=None):
 
 
 def overdue_follow_ups(days, rates=None):
-    """Customers whose planned next follow-up date had passed by the end of the day."""
+    """Customers whose next contact (planned, or due by their tier's cadence) was due by
+    the end of the day and not made: the customer list's "overdue" the next morning."""
     grouped = (
         _owned_book()
-        .filter(next_follow_up_due__lte=days.last)
+        .filter(contact_due_on__lte=days.last)
         .values(u=F("owner_id"), t=F("team_id"))
         .annotate(n=Count("pk"))
     )
@@ -198,7 +199,10 @@ _metric(
     _("Overdue follow-ups"),
     overdue_follow_ups,
     52,
-    _("Customers whose planned next follow-up date has passed, at the end of the period."),
+    _(
+        "Customers whose next contact (planned, or due by their tier's cadence) is overdue "
+        "at the end of the period."
+    ),
     kind=Kind.STOCK,
     direction=Direction.LOWER,
 )

@@ -6,3 +6,8 @@ class GoalsConfig(AppConfig):
     name = "rapport.goals"
     label = "goals"
     verbose_name = _("Goals and KPIs")
+
+    def ready(self) -> None:
+        from rapport.goals import menu
+
+        menu.register()

@@ -49,6 +49,10 @@ class Pace:
     def status_label(self) -> str:
         return PaceStatus(self.status).label
 
+    @property
+    def shape_label(self) -> str:
+        return Shape(self.shape).label
+
 
 def _progress(value: Decimal, start: Decimal, target: Decimal) -> Decimal | None:
     span = target - start

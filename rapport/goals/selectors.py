@@ -93,17 +93,31 @@ def _scoped(viewer, subject: Subject):
     return rows
 
 
-def _stored(rows, days: DayRange, metrics: list, by: str | None) -> tuple[dict, set]:
+def snapshot_marks(keys: list[str], days: DayRange) -> dict[str, dt.date]:
+    """{metric: the last day in the range its snapshot was taken}. Each snapshot writes a
+    mark (a row with no person and no team, value 0) for every day it computed, so "no
+    row" can be told apart from "never computed" even though zeros are not stored."""
+    marks = (
+        MetricValue.objects.filter(
+            user__isnull=True, team__isnull=True, metric__in=keys,
+            day__gte=days.first, day__lte=days.last,
+        )
+        .values("metric")
+        .annotate(last=Max("day"))
+    )  # fmt: skip
+    return {r["metric"]: r["last"] for r in marks}
+
+
+def _stored(rows, days: DayRange, metrics: list, by: str | None) -> tuple[dict, dict]:
     """{(group, key): [value, denominator]} from the snapshots (`by` groups by a column),
-    and the keys whose figures exist for the range: flows from its first day on, stocks
-    once a snapshot of them exists in it. Zeros are not stored, so a covered metric with
-    no row is a zero, an uncovered one is "no data"."""
+    and {key: last snapshot day} of the metrics the snapshots cover in the range. A
+    covered metric with no row is a zero; an uncovered one is "no data"."""
     group = ["metric", by] if by else ["metric"]
     totals: dict = defaultdict(lambda: [Decimal(0), None])
+    marks = snapshot_marks([m.key for m in metrics], days)
     flows = [m.key for m in metrics if m.kind == Kind.FLOW]
-    stocks = [m.key for m in metrics if m.kind == Kind.STOCK]
+    stocks = [m.key for m in metrics if m.kind == Kind.STOCK and m.key in marks]
     in_days = rows.filter(day__gte=days.first, day__lte=days.last)
-    covered = set(flows) if days.first <= local_today() else set()
     if flows:
         for r in (
             in_days.filter(metric__in=flows)
@@ -112,20 +126,14 @@ def _stored(rows, days: DayRange, metrics: list, by: str | None) -> tuple[dict, 
         ):
             totals[(r.get(by), r["metric"])] = [r["v"], r["d"]]
     if stocks:
-        latest = (
-            MetricValue.objects.filter(metric__in=stocks, day__gte=days.first, day__lte=days.last)
-            .values("metric")
-            .annotate(last=Max("day"))
-        )
         pairs = Q(pk__in=[])
-        for r in latest:
-            pairs |= Q(metric=r["metric"], day=r["last"])
-            covered.add(r["metric"])
+        for key in stocks:
+            pairs |= Q(metric=key, day=marks[key])
         for r in (
             in_days.filter(pairs).values(*group).annotate(v=Sum("value"), d=Sum("denominator"))
         ):
             totals[(r.get(by), r["metric"])] = [r["v"], r["d"]]
-    return totals, covered
+    return totals, marks
 
 
 def live_rows(metric: catalog.Metric, today: dt.date) -> tuple[list, dt.datetime]:
@@ -174,11 +182,13 @@ def _compute(rows, match, days: DayRange, keys: list[str], groups: list | None) 
     `groups` is None. `match(row)` says whether a live row belongs to the subject."""
     wanted, needed = _needed(keys)
     by = "user_id" if groups is not None else None
-    stored, covered = _stored(rows, days, list(needed.values()), by)
-    through = min(days.last, local_today() - dt.timedelta(days=1))
+    stored, marks = _stored(rows, days, list(needed.values()), by)
+    covered = set(marks)
+    through = max(marks.values()) if marks else None
     today = local_today()
     live_at = None
     if days.first <= today <= days.last:
+        covered |= {key for key, metric in needed.items() if metric.kind == Kind.FLOW}
         for metric in needed.values():
             if metric.kind != Kind.FLOW:
                 continue

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rapport.goals import catalog
 from rapport.goals.models import MetricValue
@@ -36,6 +37,7 @@ class SnapshotResult:
 
 
 def _replace(metric: catalog.Metric, days: DayRange, rows, now: dt.datetime) -> int:
+    """Replace the metric's rows for the days in one transaction (all or nothing)."""
     values = [
         MetricValue(
             metric=metric.key,
@@ -49,41 +51,59 @@ def _replace(metric: catalog.Metric, days: DayRange, rows, now: dt.datetime) -> 
         for row in rows
         if row.value or row.denominator  # a zero is the absence of a row
     ]
+    written = len(values)
+    # One mark a day (no person, no team, zero): the day was computed (selectors).
+    values += [MetricValue(metric=metric.key, day=day, value=0, computed_at=now) for day in days]
     with transaction.atomic():
-        MetricValue.objects.filter(
+        stale = MetricValue.objects.filter(
             metric=metric.key, day__gte=days.first, day__lte=days.last
-        ).delete()
+        )
+        stale.delete()
         MetricValue.objects.bulk_create(values, batch_size=BATCH)
-    return len(values)
+    return written
+
+
+def _wanted(keys: list[str] | None) -> list[catalog.Metric]:
+    stored = catalog.stored_metrics()
+    if keys is not None:
+        unknown = set(keys) - {metric.key for metric in stored}
+        if unknown:
+            raise ValueError(f"not stored metrics: {', '.join(sorted(unknown))}")
+    return [metric for metric in stored if keys is None or metric.key in keys]
 
 
 def snapshot_range(
     days: DayRange, *, keys: list[str] | None = None, progress=None
 ) -> SnapshotResult:
-    """Compute and store every stored metric (or `keys`) for the local days of `days`."""
+    """Compute and store every stored metric (or `keys`) for the local days of `days`,
+    which must have ended: today is counted live by the figures, never stored."""
     today = local_today()
-    if days.last > today:
-        raise ValidationError({"to": "A snapshot cannot be taken of a day that has not come."})
+    if days.last >= today:
+        raise ValidationError(
+            {"to": _("Only days that have ended can be snapshotted; today is counted live.")}
+        )
     rates = Rates.load()
     result = SnapshotResult()
     now = timezone.now()
-    wanted = [m for m in catalog.stored_metrics() if keys is None or m.key in keys]
-    for metric in wanted:
+    for metric in _wanted(keys):
         if metric.history:
-            ranges = list(days.chunks(CHUNK_DAYS))
-        elif days.last >= today - dt.timedelta(days=1):
-            ranges = [DayRange(days.last, days.last)]
+            span, ranges = days, list(days.chunks(CHUNK_DAYS))
+        elif days.last == today - dt.timedelta(days=1):
+            span = DayRange(days.last, days.last)
+            ranges = [span]
         else:
             result.skipped.append(metric.key)
-            continue
+            ranges = []
         try:
-            for part in ranges:
-                result.rows += _replace(metric, part, metric.compute(part, rates), now)
+            # Every chunk is computed before anything is written, so a metric that fails
+            # (a currency without a rate) keeps all its old rows rather than a mix.
+            rows = [row for part in ranges for row in metric.compute(part, rates)]
+            if ranges:
+                result.rows += _replace(metric, span, rows, now)
+                result.metrics += 1
         except ValidationError as error:
             result.errors[metric.key] = " ".join(error.messages)
             log.warning("kpi snapshot %s: %s", metric.key, result.errors[metric.key])
-            continue
-        result.metrics += 1
         if progress is not None:
             progress(metric)
     return result

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,6 +22,11 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 def _int_choice(filter_obj):
     return extend_schema_field(OpenApiTypes.INT)(filter_obj)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first instant of a local day (the site's time zone)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 class OpportunityFilter(SearchFilterSet):
@@ -57,6 +65,13 @@ class OpportunityFilter(SearchFilterSet):
         lookup_expr="lte",
         label=_("Expected close to"),
         widget=DATE,
+    )
+    # Closed (won or lost) between two local days: the drill-down of the KPI figures.
+    closed_from = django_filters.DateFilter(
+        label=_("Closed from"), widget=DATE, method="filter_closed_from"
+    )
+    closed_to = django_filters.DateFilter(
+        label=_("Closed to"), widget=DATE, method="filter_closed_to"
     )
     amount_min = django_filters.NumberFilter(
         field_name="amount", lookup_expr="gte", label=_("Amount from")
@@ -98,6 +113,8 @@ class OpportunityFilter(SearchFilterSet):
             "customer",
             "close_from",
             "close_to",
+            "closed_from",
+            "closed_to",
             "amount_min",
             "amount_max",
             "archived",
@@ -119,6 +136,12 @@ class OpportunityFilter(SearchFilterSet):
             if not scope.is_admin:
                 teams = teams.filter(pk__in=scope.team_ids)
             self.filters["team"].queryset = teams.order_by("path")
+
+    def filter_closed_from(self, queryset, name, value):
+        return queryset.filter(closed_at__gte=_day_start(value))
+
+    def filter_closed_to(self, queryset, name, value):
+        return queryset.filter(closed_at__lt=_day_start(value + dt.timedelta(days=1)))
 
     @property
     def qs(self):

@@ -178,6 +178,7 @@ class MetricValue(models.Model):
         ordering = ["metric", "day"]
         indexes = [
             models.Index(fields=["metric", "day"], name="kpi_metric_day"),
+            models.Index(fields=["day"], name="kpi_day"),
             models.Index(fields=["user", "metric", "day"], name="kpi_user_metric_day"),
             models.Index(fields=["team", "metric", "day"], name="kpi_team_metric_day"),
         ]

@@ -344,4 +344,3 @@ class GoalScopeTests(PersonaTestCase):
             with self.subTest(persona=persona, edit=True):
                 self.assertEqual(set(Goal.objects.editable_by(getattr(p, persona))), goals)
         self.assertEqual(set(KeyResult.objects.visible_to(p.am_b1)), set())
-

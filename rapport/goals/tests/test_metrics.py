@@ -133,7 +133,7 @@ class DealMetricTests(PersonaTestCase):
 
     def test_derived_rates_and_empty_periods(self):
         p = self.p
-        snapshot_range(MARCH)
+        snapshot_range(DayRange(dt.date(2026, 2, 1), MARCH.last))
         got = figures(
             p.admin, Subject("user", p.am_a1.pk), MARCH, ["win_rate", "average_deal_size"]
         )
@@ -144,16 +144,22 @@ class DealMetricTests(PersonaTestCase):
             p.admin, Subject("user", p.am_a1.pk), february, ["win_rate", "opportunities_won"]
         )
         self.assertIsNone(empty["win_rate"].value)  # nothing closed: no rate, not 0 %
-        self.assertEqual(empty["opportunities_won"].value, 0)
+        self.assertEqual(empty["opportunities_won"].value, 0)  # computed, and none
+        january = DayRange(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+        never = figures(p.admin, Subject("user", p.am_a1.pk), january, ["opportunities_won"])
+        self.assertIsNone(never["opportunities_won"].value)  # never computed: no data
 
     def test_snapshot_is_idempotent(self):
         first = snapshot_range(MARCH)
-        rows = sorted(MetricValue.objects.values_list("metric", "day", "user_id", "value"))
+
+        def rows_now():
+            found = MetricValue.objects.values_list("metric", "day", "user_id", "value")
+            return sorted(found, key=str)
+
+        rows = rows_now()
         second = snapshot_range(MARCH)
         self.assertEqual(first.rows, second.rows)
-        self.assertEqual(
-            rows, sorted(MetricValue.objects.values_list("metric", "day", "user_id", "value"))
-        )
+        self.assertEqual(rows, rows_now())
 
     def test_team_figure_sums_its_subtree(self):
         p = self.p
