@@ -26,6 +26,7 @@ api_v1 = [
     path("", include("rapport.org.api.urls")),
     path("", include("rapport.customers.api.urls")),
     path("", include("rapport.sales.api.urls")),
+    path("", include("rapport.goals.api.urls")),
     path("", include("rapport.imports.api.urls")),
     path("", include("rapport.search.api.urls")),
     *api_router.urls,

@@ -253,6 +253,7 @@ register(
         direction=Direction.LOWER,
         definition=_("Churned customers ÷ (active customers at the end of the period + churned)."),
         inputs=("churned_customers", "active_customers"),
+        volume=("churned_customers", "active_customers"),
         formula=_churn,
         order=61,
     )
@@ -265,6 +266,7 @@ register(
         unit=Unit.PERCENT,
         definition=_("100 % − the churn rate: the share of customers kept in the period."),
         inputs=("churned_customers", "active_customers"),
+        volume=("churned_customers", "active_customers"),
         formula=lambda values: None if (rate := _churn(values)) is None else 100 - rate,
         order=62,
     )

@@ -74,12 +74,19 @@ class Metric:
     drill: str = ""  # URL name of the list of records behind a figure
     drill_params: Callable[..., dict] | None = field(default=None, compare=False)
     order: int = 100
+    # A rate ranks only on enough volume: the metrics whose sum is its volume (win rate:
+    # deals won and lost); a stored share uses its denominator.
+    volume: tuple[str, ...] = ()
 
     @property
     def summable(self) -> bool:
         """Can children's targets add up to a parent's (goal split)? Counts and amounts
         can; shares and averages cannot."""
         return self.kind in (Kind.FLOW, Kind.STOCK) and self.unit != Unit.PERCENT
+
+    @property
+    def is_rate(self) -> bool:
+        return self.unit == Unit.PERCENT or (self.kind == Kind.DERIVED and bool(self.volume))
 
     @property
     def stored(self) -> bool:

@@ -18,3 +18,5 @@ def register() -> None:
         NavItem(_("Company dashboard"), "goals:company-dashboard", order=12, admin_only=True)
     )
     register_nav(NavItem(_("Goals"), "goals:goal-list", order=40))
+    register_nav(NavItem(_("Leaderboard"), "goals:leaderboard", order=41))
+    register_nav(NavItem(_("Goal settings"), "goals:settings", order=86, admin_only=True))

@@ -82,6 +82,7 @@ class Figure:
     value: Decimal | None  # None: no data (shown as such, never as zero)
     through: dt.date | None  # the last snapshot day the figure includes
     live_at: dt.datetime | None  # when today's part was computed, if included
+    volume: Decimal | None = None  # how much a rate rests on (leaderboard minimum)
 
 
 def _scoped(viewer, subject: Subject):
@@ -172,7 +173,7 @@ def _needed(keys: list[str]) -> tuple[list, dict]:
         raise ValueError(f"unknown metric in {keys}")
     needed = {m.key: m for m in wanted if m.stored}
     for metric in wanted:
-        for key in metric.inputs:
+        for key in (*metric.inputs, *metric.volume):
             needed.setdefault(key, catalog.get(key))
     return wanted, needed
 
@@ -209,10 +210,19 @@ def _compute(rows, match, days: DayRange, keys: list[str], groups: list | None) 
                 metric.formula(values) if metric.kind == Kind.DERIVED else values[metric.key],
                 through,
                 live_at,
+                _volume(metric, values, stored.get((group, metric.key))),
             )
             for metric in wanted
         }
     return result
+
+
+def _volume(metric, values: dict, stored: list | None) -> Decimal | None:
+    if metric.volume:
+        return sum((values.get(key) or Decimal(0) for key in metric.volume), Decimal(0))
+    if metric.kind == Kind.STOCK and metric.unit == catalog.Unit.PERCENT:
+        return (stored[1] or Decimal(0)) if stored else Decimal(0)
+    return None
 
 
 def figures(viewer, subject: Subject, days: DayRange, keys: list[str]) -> dict:
@@ -246,4 +256,15 @@ def people_figures(viewer, user_ids, days: DayRange, keys: list[str]) -> dict:
     people = visible_people(viewer, user_ids)
     rows = MetricValue.objects.aggregable_by(viewer).filter(user_id__in=people)
     allowed = set(people)
+    return _compute(rows, lambda row: row.user_id in allowed, days, keys, people)
+
+
+def ranking_figures(user_ids, days: DayRange, keys: list[str]) -> dict:
+    """{user id: {key: Figure}} for a leaderboard's people. Not scoped by person on
+    purpose: a leaderboard publishes its ranking to everyone in the team or company it
+    covers (leaderboard.board checks that the viewer belongs there, and hides names when
+    the company says so). Nothing else may call this."""
+    people = sorted(set(user_ids))
+    allowed = set(people)
+    rows = MetricValue.objects.filter(user_id__in=people)
     return _compute(rows, lambda row: row.user_id in allowed, days, keys, people)

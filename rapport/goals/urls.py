@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rapport.goals.views import dashboards, goals
+from rapport.goals.views import dashboards, goals, leaderboard, settings
 
 app_name = "goals"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("dashboards/team/", dashboards.team_dashboard_default, name="team-dashboard-default"),
     path("dashboards/team/<int:pk>/", dashboards.team_dashboard_view, name="team-dashboard"),
     path("dashboards/company/", dashboards.company_dashboard_view, name="company-dashboard"),
+    path("leaderboard/", leaderboard.leaderboard, name="leaderboard"),
+    path("goals/settings/", settings.goal_settings, name="settings"),
 ]

@@ -143,6 +143,7 @@ register(
         unit=Unit.PERCENT,
         definition=_("Deals won ÷ deals closed (won or lost) in the period."),
         inputs=("opportunities_won", "opportunities_lost"),
+        volume=("opportunities_won", "opportunities_lost"),
         formula=lambda v: ratio(
             v["opportunities_won"],
             (v["opportunities_won"] or 0) + (v["opportunities_lost"] or 0),
@@ -159,6 +160,7 @@ register(
         unit=Unit.MONEY,
         definition=_("Revenue won ÷ deals won in the period."),
         inputs=("revenue_won", "opportunities_won"),
+        volume=("opportunities_won",),
         formula=lambda v: ratio(v["revenue_won"], v["opportunities_won"]),
         order=24,
     )

@@ -189,3 +189,41 @@ class GoalPageTests(PersonaTestCase):
                 self.assertNotIn(hostile.encode(), response.content)
         self.assertFalse(Goal.objects.exists())
         _ = p
+
+
+class SettingsPageTests(PersonaTestCase):
+    def test_admins_set_thresholds_and_rates(self):
+        from rapport.goals.models import ExchangeRate, GoalSettings
+
+        url = reverse("goals:settings")
+        self.assertEqual(self.web("lead_a").get(url).status_code, 403)
+        client = self.web("admin")
+        self.assertEqual(client.get(url).status_code, 200)
+        current = GoalSettings.current()
+        form = {
+            "s-version": current.version,
+            "s-fiscal_year_start": 4,
+            "s-base_currency": "CNY",
+            "s-on_track_at": 60,
+            "s-at_risk_at": 80,
+            "s-achievable_factor": 150,
+            "s-leaderboard_min_volume": 5,
+            "save-settings": "1",
+        }
+        response = client.post(url, form)  # at risk above on track: refused
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(GoalSettings.current().on_track_at, 90)
+        form["s-at_risk_at"] = 50
+        self.assertEqual(client.post(url, form).status_code, 302)
+        self.assertEqual(GoalSettings.current().fiscal_year_start, 4)
+        rate = {
+            "r-currency": "USD",
+            "r-valid_from": "2026-01-01",
+            "r-rate": "7.1",
+            "save-rate": "1",
+        }
+        self.assertEqual(client.post(url, rate).status_code, 302)
+        self.assertEqual(ExchangeRate.objects.get().rate, Decimal("7.1"))
+        bad = client.post(url, {**rate, "r-currency": "CNY"})
+        self.assertContains(bad, "needs no rate")
+        self.assertEqual(ExchangeRate.objects.count(), 1)
