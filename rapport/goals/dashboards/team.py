@@ -142,7 +142,7 @@ def members_panel(viewer, people: list, by_person: dict, period: DayRange, today
                 str(pace.status_label) if pace else _("No goal"),
                 css=f"pace-{pace.status}" if pace else "",
             ),
-            Cell(why, why or "—"),
+            Cell(why, why or "—", css="why"),
         ]
         row += [
             metric_cell(figures_[key], drill_url(key, subject, period)) for key in MEMBER_METRICS
@@ -207,6 +207,12 @@ def heatmap_panel(viewer, team, today: dt.date) -> Panel:
     hours = [f"{hour:02d}" for hour in range(24)]
     cells = [[r["hour"], r["weekday"] - 1, r["n"]] for r in rows]
     top = max((cell[2] for cell in cells), default=0)
+    if not cells:
+        return Panel(
+            "heatmap",
+            _("Follow-ups by weekday and hour (last 12 weeks)"),
+            empty=_("No follow-ups in the last 12 weeks."),
+        )
     table = Table([_("Weekday")] + hours)
     grid = [[0] * 24 for _day in days]
     for hour, weekday, count in cells:
@@ -279,6 +285,12 @@ def pipeline_month_panel(viewer, team) -> Panel:
             [Cell(row.label, row.label)]
             + [Cell(float(v), fmt(v, "money")) for v in row.weighted]
             + [Cell(float(row.won), fmt(row.won, "money"))]
+        )
+    if not data["people"]:
+        return Panel(
+            "pipeline_months",
+            _("Pipeline by expected close month"),
+            empty=_("No open opportunities."),
         )
     total = data["total"]
     chart = charts.bars(

@@ -16,6 +16,7 @@ from rapport.core.errors import StaleObjectError
 from rapport.goals import services
 from rapport.goals.forms import CheckInForm, GoalForm, KeyResultForm, KeyResultFormSet, ReturnForm
 from rapport.goals.models import Goal, GoalStatus, KeyResult, OwnerKind
+from rapport.goals.periods import local_today
 from rapport.goals.progress import progress_for
 from rapport.goals.smart import smart_check
 from rapport.goals.views.dashboards import chosen_period, period_choices
@@ -167,7 +168,11 @@ def goal_create(request):
     form = GoalForm(
         request.POST or None,
         user=request.user,
-        initial={"owner_kind": OwnerKind.USER, "period_kind": "quarter"},
+        initial={
+            "owner_kind": OwnerKind.USER,
+            "period_kind": "quarter",
+            "period_start": local_today(),
+        },
     )
     formset = KeyResultFormSet(request.POST or None, prefix="kr")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
