@@ -121,3 +121,49 @@ def test_lead_sets_splits_and_reads_the_quarter(open_session, personas, quarter_
 
     assert session.external_requests == []
     session.assert_clean_console()
+
+
+def test_account_manager_reads_their_pace_and_the_leaderboard(open_session, personas, quarter_book):
+    from decimal import Decimal
+
+    from rapport.goals import services
+    from rapport.goals.periods import local_today
+    from tests.browser.conftest import PHONE
+    from tests.browser.steps import sign_in
+
+    goal = services.goal_create(
+        actor=personas.lead_a,
+        data={
+            "title": "华东组本季度新客户", "description": "年底前扩大华东客户群。",
+            "owner_kind": "team", "owner_team": personas.team_a, "period_kind": "quarter",
+            "period_start": local_today(), "top_level": True,
+        },
+        key_results=[{"title": "新客户", "metric": "new_customers", "target": Decimal(10)}],
+    )  # fmt: skip
+    services.goal_publish(actor=personas.lead_a, goal=goal)
+    services.key_result_split(
+        actor=personas.lead_a,
+        key_result=goal.key_results.get(),
+        shares=[{"owner": personas.am_a1, "target": 5}, {"owner": personas.am_a2, "target": 5}],
+    )
+    session = open_session(viewport=PHONE, locale="zh-CN", color_scheme="dark")
+    page = session.page
+    sign_in(session, personas.am_a1.username, shoot=False)
+    session.goto("/dashboards/me/")
+    targets = page.get_by_test_id("panel-targets")
+    expect(targets).to_contain_text("我的目标与进度")
+    expect(targets.locator("td.pace-on_track")).to_have_text("进度正常")
+    expect(page.locator('[data-chart="targets"][data-drawn="true"]')).to_be_visible()
+    # Nothing wider than the phone: the panels stack.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    session.shot("my-dashboard-zh-phone-dark")
+    session.goto(f"/leaderboard/?metric=new_customers&team={personas.team_a.pk}")
+    board = page.get_by_test_id("leaderboard")
+    expect(board.locator("tr.me")).to_contain_text(personas.am_a1.display_name)
+    expect(board.locator("tr.me td").first).to_have_text("1")
+    session.shot("leaderboard-zh-phone-dark")
+    session.goto(f"/goals/{goal.pk}/")
+    expect(page.get_by_test_id("shares")).to_contain_text(personas.am_a2.display_name)
+    session.shot("goal-detail-zh-phone-dark")
+    assert session.external_requests == []
+    session.assert_clean_console()

@@ -227,3 +227,47 @@ class SettingsPageTests(PersonaTestCase):
         bad = client.post(url, {**rate, "r-currency": "CNY"})
         self.assertContains(bad, "needs no rate")
         self.assertEqual(ExchangeRate.objects.count(), 1)
+
+
+class ExportScopeTests(PersonaTestCase):
+    def test_exports_hold_only_what_the_viewer_may_see(self):
+        import io
+
+        from openpyxl import load_workbook
+
+        p = self.p
+        for owner, name in ((p.am_a1, "华东一号"), (p.am_b1, "华北一号")):
+            customer(owner, f"{name}有限公司")
+        url = reverse("goals:team-dashboard", args=[p.team_a.pk])
+        response = self.web("lead_a").get(url, {"export": "xlsx", "panel": "members"})
+        self.assertEqual(response.status_code, 200)
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        text = " ".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value)
+        self.assertIn(p.am_a1.display_name, text)
+        self.assertNotIn(p.am_b1.display_name, text)
+        pdf = self.web("lead_a").get(url, {"export": "pdf"})
+        self.assertEqual(pdf["Content-Type"], "application/pdf")
+        self.assertEqual(self.web("am_b1").get(url, {"export": "pdf"}).status_code, 404)
+        self.assertEqual(
+            self.web("lead_a").get(url, {"export": "xlsx", "panel": "nope"}).status_code, 404
+        )
+        company = reverse("goals:company-dashboard")
+        self.assertEqual(self.web("lead_a").get(company, {"export": "pdf"}).status_code, 404)
+
+    def test_company_and_leaderboard_queries_do_not_grow(self):
+        p = self.p
+        admin = self.web("admin")
+
+        def grow():
+            for index in range(4):
+                c = customer(p.am_b1, f"北方客户{index}")
+                follow_up(p.am_b1, c, timezone.now() - dt.timedelta(hours=1))
+
+        self.assertQueriesConstant(
+            lambda: admin.get(reverse("goals:company-dashboard")), grow, at_most=60
+        )
+        self.assertQueriesConstant(
+            lambda: admin.get(reverse("goals:leaderboard"), {"metric": "follow_ups"}),
+            grow,
+            at_most=25,
+        )
