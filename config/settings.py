@@ -333,8 +333,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds before an unanswering mail server fails a send (a job must not hang on it).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rapport <rapport@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Links in mail (the digest) are absolute: the address people open Rapport at.
+SITE_URL = (env_url("SITE_URL", {"http", "https"}) or "http://127.0.0.1:8000").rstrip("/")
 
 # --- API -------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -367,6 +371,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "status": name their choice sets so the schema is stable.
     "ENUM_NAME_OVERRIDES": {
         "CustomerStatusEnum": "rapport.customers.models.customer.CustomerStatus",
+        "GoalStatusEnum": "rapport.goals.models.goal.GoalStatus",
     },
 }
 

@@ -20,3 +20,11 @@ def register() -> None:
     register_nav(NavItem(_("Goals"), "goals:goal-list", order=40))
     register_nav(NavItem(_("Leaderboard"), "goals:leaderboard", order=41))
     register_nav(NavItem(_("Goal settings"), "goals:settings", order=86, admin_only=True))
+    register_nav(
+        NavItem(
+            _("Digests"),
+            "goals:digest-list",
+            order=42,
+            roles=frozenset({Role.TEAM_LEAD, Role.ADMIN}),
+        )
+    )

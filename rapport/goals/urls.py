@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rapport.goals.views import dashboards, goals, leaderboard, settings
+from rapport.goals.views import dashboards, digests, goals, leaderboard, settings
 
 app_name = "goals"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("dashboards/company/", dashboards.company_dashboard_view, name="company-dashboard"),
     path("leaderboard/", leaderboard.leaderboard, name="leaderboard"),
     path("goals/settings/", settings.goal_settings, name="settings"),
+    path("digests/", digests.digest_list, name="digest-list"),
+    path("digests/settings/", digests.digest_settings, name="digest-settings"),
+    path("digests/send/", digests.digest_send_now, name="digest-send"),
+    path("digests/<int:pk>/", digests.digest_detail, name="digest-detail"),
+    path("digests/<int:pk>/html/", digests.digest_html, name="digest-html"),
 ]

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from rapport.goals import catalog
@@ -39,16 +38,19 @@ class Panel:
 
 
 def fmt(value: Decimal | None, unit: str = Unit.COUNT) -> str:
-    """A figure as shown: "—" for no data, thousands separated, percent with one decimal."""
+    """A figure as shown: "—" for no data, thousands separated by "," in both languages
+    (Django's zh_Hans locale has no separator, but 2,000,000 is how money reads in Chinese
+    reports too), a percent with one decimal."""
     if value is None:
         return "—"
+    number = Decimal(value)
+    if not number.is_finite():
+        return "—"
     if unit == Unit.PERCENT:
-        return f"{number_format(round(Decimal(value), 1), 1, use_l10n=True, force_grouping=True)} %"
-    if unit == Unit.MONEY:
-        return number_format(round(Decimal(value)), 0, use_l10n=True, force_grouping=True)
-    return number_format(
-        round(Decimal(value), 0 if value == int(value) else 1), use_l10n=True, force_grouping=True
-    )
+        return f"{number:,.1f} %"
+    if unit == Unit.MONEY or number == number.to_integral_value():
+        return f"{number:,.0f}"
+    return f"{number:,.1f}"
 
 
 def metric_cell(figure, url: str = "") -> Cell:

@@ -11,7 +11,15 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from rapport.goals.dashboards import charts
-from rapport.goals.dashboards.base import Cell, Panel, Table, freshness, metric_cell, metric_label
+from rapport.goals.dashboards.base import (
+    Cell,
+    Panel,
+    Table,
+    fmt,
+    freshness,
+    metric_cell,
+    metric_label,
+)
 from rapport.goals.drill import drill_url
 from rapport.goals.models import MetricValue
 from rapport.goals.periods import DayRange, Period, local_today
@@ -98,7 +106,10 @@ def trends_panels(viewer, today: dt.date) -> list[Panel]:
         table.rows.append(
             [Cell(code, code)]
             + [
-                Cell(float(by_metric[k][index]), f"{by_metric[k][index]:,.0f}")
+                Cell(
+                    float(by_metric[k][index]),
+                    fmt(by_metric[k][index], "money" if k == "revenue_won" else "count"),
+                )
                 for k in ["revenue_won", *TREND_COUNTS]
             ]
         )

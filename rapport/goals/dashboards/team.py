@@ -77,6 +77,13 @@ def _reasons(person_figures: dict, team_medians: dict, remaining: Decimal | None
     return reasons
 
 
+_SEVERITY = {PaceStatus.OFF_TRACK: 3, PaceStatus.AT_RISK: 2, PaceStatus.ON_TRACK: 1}
+
+
+def _behind(pace) -> int:
+    return _SEVERITY.get(pace.status, 0)
+
+
 def _medians(by_person: dict) -> dict:
     medians = {}
     for key in ("follow_ups", "win_rate"):
@@ -98,9 +105,11 @@ def members_panel(viewer, people: list, by_person: dict, period: DayRange, today
         .order_by("goal__period_start", "position", "pk")
     )
     progress = progress_for(viewer, krs, today)
-    first_kr = {}
+    first_kr = {}  # each person's key result that is furthest behind (as the digest judges)
     for kr in krs:
-        first_kr.setdefault(kr.goal.owner_user_id, kr)
+        held = first_kr.get(kr.goal.owner_user_id)
+        if held is None or _behind(progress[kr.pk].pace) > _behind(progress[held.pk].pace):
+            first_kr[kr.goal.owner_user_id] = kr
     medians = _medians(by_person)
     headers = [
         _("Member"),

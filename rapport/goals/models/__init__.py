@@ -1,8 +1,19 @@
+from rapport.goals.models.digest import (
+    Digest,
+    DigestKind,
+    DigestStatus,
+    DigestSubscription,
+    Weekday,
+)
 from rapport.goals.models.goal import CheckIn, Goal, GoalStatus, KeyResult, OwnerKind
 from rapport.goals.models.kpi import ExchangeRate, GoalSettings, MetricValue
 
 __all__ = [
     "CheckIn",
+    "Digest",
+    "DigestKind",
+    "DigestStatus",
+    "DigestSubscription",
     "ExchangeRate",
     "Goal",
     "GoalSettings",
@@ -10,4 +21,5 @@ __all__ = [
     "KeyResult",
     "MetricValue",
     "OwnerKind",
+    "Weekday",
 ]
