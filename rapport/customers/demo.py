@@ -223,7 +223,9 @@ def customers(ctx: DemoContext) -> None:
             customer = customer_create(actor=lead, data=data)
             contacts += len(_contacts(ctx, customer, lead))
         else:
-            owner = ams[serial % len(ams)]
+            # Team and owner both follow `serial`: step through the team's AMs by the
+            # round through the teams, or half of them would never get a customer.
+            owner = ams[(serial // len(teams)) % len(ams)]
             customer = customer_create(actor=owner, data=data)
             people = _contacts(ctx, customer, owner)
             contacts += len(people)

@@ -83,12 +83,14 @@ def visits(days, rates=None):
 
 def churned_customers(days, rates=None):
     """Customers whose status was set to lost, from the audit trail of their edits."""
-    from rapport.audit.models import AuditEvent
+    from rapport.audit.models import Action, AuditEvent
 
     customer_type = ContentType.objects.get_for_model(Customer)
     owner = Customer.objects.filter(pk=Cast(OuterRef("object_id"), IntegerField()))
     marked = AuditEvent.objects.filter(
-        content_type=customer_type, changes__status__1=CustomerStatus.LOST
+        content_type=customer_type,
+        action=Action.UPDATE,  # created as lost is not a customer lost
+        changes__status__1=CustomerStatus.LOST,
     )
     return daily_count(
         marked,

@@ -59,6 +59,28 @@ def _read(viewer, subject_kind: str, ids: list, days: DayRange, keys: list[str])
     return result
 
 
+def _shape(metric_key: str, ranges: tuple[DayRange, DayRange]) -> float | None:
+    """Share of last year's same period done by today's date, from the company's totals
+    (one person's lumpy history makes no shape), and only when last year's period was
+    snapshotted from its first day to its last. Only a ratio leaves this function."""
+    from django.db.models import Sum
+
+    from rapport.goals.models import MetricValue
+
+    full, part = ranges
+    marks = MetricValue.objects.filter(
+        metric=metric_key, user__isnull=True, team__isnull=True, day__in=[full.first, full.last]
+    )
+    if marks.count() < 2:
+        return None
+    rows = MetricValue.objects.filter(metric=metric_key, day__gte=full.first, day__lte=full.last)
+    total = rows.aggregate(total=Sum("value"))["total"]
+    if not total or total <= 0:
+        return None
+    done = rows.filter(day__lte=part.last).aggregate(total=Sum("value"))["total"] or 0
+    return min(1.0, max(0.0, float(done / total)))
+
+
 def _actuals(viewer, krs: list[KeyResult], today: dt.date) -> tuple[dict, dict]:
     """({kr id: Figure}, {kr id: share of last year's period done by today's date})."""
     groups: dict = defaultdict(lambda: (set(), set()))  # (kind, first, last) -> ids, keys
@@ -67,16 +89,11 @@ def _actuals(viewer, krs: list[KeyResult], today: dt.date) -> tuple[dict, dict]:
         ids, keys = groups[(kind, kr.goal.period_start, kr.goal.period_end)]
         ids.add(pk)
         keys.add(kr.metric)
-    found, shapes = {}, {}
+    found, shapes, known = {}, {}, {}
     for (kind, first, last), (ids, keys) in groups.items():
         period = DayRange(first, last)
         now = _read(viewer, kind, sorted(ids, key=str), period, sorted(keys))
-        flows = sorted(k for k in keys if catalog.get(k).kind == Kind.FLOW)
-        ranges = _last_year(period, today) if flows else None
-        past_full = past_part = {}
-        if ranges:
-            past_full = _read(viewer, kind, sorted(ids, key=str), ranges[0], flows)
-            past_part = _read(viewer, kind, sorted(ids, key=str), ranges[1], flows)
+        ranges = _last_year(period, today)
         for kr in krs:
             goal = kr.goal
             if (goal.subject[0], goal.period_start, goal.period_end) != (kind, first, last):
@@ -84,10 +101,12 @@ def _actuals(viewer, krs: list[KeyResult], today: dt.date) -> tuple[dict, dict]:
             pk = goal.subject[1]
             if pk in now:
                 found[kr.pk] = now[pk][kr.metric]
-            full = past_full.get(pk, {}).get(kr.metric)
-            part = past_part.get(pk, {}).get(kr.metric)
-            if full is not None and full.value and part is not None and part.value is not None:
-                shapes[kr.pk] = float(part.value / full.value)
+            if ranges and catalog.get(kr.metric).kind == Kind.FLOW:
+                cache_key = (kr.metric, first, last)
+                if cache_key not in known:
+                    known[cache_key] = _shape(kr.metric, ranges)
+                if known[cache_key] is not None:
+                    shapes[kr.pk] = known[cache_key]
     return found, shapes
 
 

@@ -325,24 +325,7 @@ def key_result_split(*, actor, key_result: KeyResult, shares: list[dict]) -> lis
         if existing is not None:
             made.append(core.update_object(actor=actor, obj=existing, data={"target": target}))
             continue
-        child = core.create_object(
-            actor=actor,
-            model=Goal,
-            data={
-                "title": goal.title,
-                "description": goal.description,
-                **owner,
-                "period_kind": goal.period_kind,
-                "period_start": goal.period_start,
-                "period_end": goal.period_end,
-                "parent": goal,
-                "status": GoalStatus.ACTIVE
-                if goal.status == GoalStatus.ACTIVE
-                else GoalStatus.DRAFT,
-                "published_at": timezone.now() if goal.status == GoalStatus.ACTIVE else None,
-                "created_by": actor,
-            },
-        )
+        child = _child_goal(actor, goal, owner)
         made.append(
             core.create_object(
                 actor=actor,
@@ -354,10 +337,46 @@ def key_result_split(*, actor, key_result: KeyResult, shares: list[dict]) -> lis
                     "target": target,
                     "unit_label": key_result.unit_label,
                     "parent": key_result,
+                    "position": key_result.position,
                 },
             )
         )
     return made
+
+
+def _child_goal(actor, goal: Goal, owner: dict) -> Goal:
+    """The child's goal under `goal`: the one made by an earlier split of another key
+    result (so a member gets one goal with several shares), or a new one."""
+    child = (
+        Goal.objects.filter(
+            parent=goal,
+            archived_at__isnull=True,
+            owner_team=owner["owner_team"],
+            owner_user=owner["owner_user"],
+            key_results__parent__goal=goal,  # made by a split, not the member's own goal
+        )
+        .order_by("pk")
+        .first()
+    )
+    if child is not None:
+        return child
+    active = goal.status == GoalStatus.ACTIVE
+    return core.create_object(
+        actor=actor,
+        model=Goal,
+        data={
+            "title": goal.title,
+            "description": goal.description,
+            **owner,
+            "period_kind": goal.period_kind,
+            "period_start": goal.period_start,
+            "period_end": goal.period_end,
+            "parent": goal,
+            "status": GoalStatus.ACTIVE if active else GoalStatus.DRAFT,
+            "published_at": timezone.now() if active else None,
+            "created_by": actor,
+        },
+    )
 
 
 def split_status(key_result: KeyResult, shares: list[KeyResult] | None = None) -> dict:

@@ -81,7 +81,8 @@ class GoalSerializer(StrictModelSerializer):
         ]  # fmt: skip
 
     def get_period_code(self, obj) -> str:
-        return obj.period.code
+        fiscal = self.context.get("fiscal_start")
+        return obj.period_in(fiscal).code if fiscal else obj.period.code
 
     def get_key_results(self, obj) -> list[dict]:
         krs = [kr for kr in self.context.get("key_results", []) if kr.goal_id == obj.pk]

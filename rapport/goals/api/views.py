@@ -118,7 +118,10 @@ class GoalViewSet(ScopedModelViewSet):
         return super().get_serializer_class()
 
     def get_serializer_context(self):
+        from rapport.goals.models import GoalSettings
+
         context = super().get_serializer_context()
+        context["fiscal_start"] = GoalSettings.current().fiscal_year_start
         goals = getattr(self, "_page_goals", None)
         if goals is not None:
             krs = list(

@@ -158,8 +158,12 @@ class Goal(ArchivableModel):
     def period(self) -> Period:
         from rapport.goals.models.kpi import GoalSettings
 
-        start = GoalSettings.current().fiscal_year_start
-        return Period(self.period_start, self.period_end, self.period_kind, start)
+        return self.period_in(GoalSettings.current().fiscal_year_start)
+
+    def period_in(self, fiscal_start: int) -> Period:
+        """The period, named for a fiscal year starting in that month (lists read the
+        setting once, not once a row)."""
+        return Period(self.period_start, self.period_end, self.period_kind, fiscal_start)
 
     @property
     def owner_label(self) -> str:

@@ -181,6 +181,22 @@ class SplitTests(PersonaTestCase):
         self.assertFalse(services.split_status(kr)["mismatch"])
         self.assertEqual(Goal.objects.filter(parent=goal).count(), 2)  # updated, not duplicated
 
+    def test_splitting_several_key_results_gives_each_member_one_goal(self):
+        p = self.p
+        goal = team_goal(p)
+        visits = services.key_result_add(
+            actor=p.lead_a, goal=goal, data={"title": "拜访", "metric": "visits", "target": 40}
+        )
+        revenue = goal.key_results.get(metric="revenue_won")
+        for kr, target in ((revenue, 500000), (visits, 20)):
+            services.key_result_split(
+                actor=p.lead_a, key_result=kr, shares=[{"owner": p.am_a1, "target": target}]
+            )
+        child = Goal.objects.get(parent=goal, owner_user=p.am_a1)
+        self.assertEqual(
+            sorted(child.key_results.values_list("metric", flat=True)), ["revenue_won", "visits"]
+        )
+
     def test_split_refuses_strangers_duplicates_and_other_leads(self):
         p = self.p
         kr = team_goal(p).key_results.get()

@@ -271,3 +271,24 @@ class ExportScopeTests(PersonaTestCase):
             grow,
             at_most=25,
         )
+
+
+class ListQueryTests(PersonaTestCase):
+    def test_goal_list_and_api_queries_do_not_grow_with_goals(self):
+        p = self.p
+
+        def grow():
+            for index in range(4):
+                services.goal_create(
+                    actor=p.lead_a,
+                    data={"title": f"目标{index}", "description": WHY, "owner_kind": "user",
+                          "owner_user": p.am_a1, "period_kind": "quarter",
+                          "period_start": local_today(), "top_level": True},
+                    key_results=[{"title": "跟进", "metric": "follow_ups", "target": 30}],
+                )  # fmt: skip
+
+        grow()
+        client = self.web("lead_a")
+        self.assertQueriesConstant(lambda: client.get(reverse("goals:goal-list")), grow, at_most=40)
+        api = self.api("lead_a")
+        self.assertQueriesConstant(lambda: api.get("/api/v1/goals/"), grow, at_most=40)

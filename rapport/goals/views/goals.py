@@ -55,7 +55,11 @@ def goal_list(request):
     by_goal: dict = {}
     for kr in krs:
         by_goal.setdefault(kr.goal_id, []).append(progress[kr.pk])
-    rows = [{"goal": goal, "progress": by_goal.get(goal.pk, [])} for goal in goals]
+    fiscal = period.fiscal_start
+    rows = [
+        {"goal": goal, "progress": by_goal.get(goal.pk, []), "code": goal.period_in(fiscal).code}
+        for goal in goals
+    ]
     return render(
         request,
         "goals/goal_list.html",
