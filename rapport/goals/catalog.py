@@ -57,6 +57,7 @@ class Row:
     team_id: int | None
     value: Decimal
     denominator: Decimal | None = None
+    bucket: int | None = None  # the local hour, for a metric kept by hour of the day
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Metric:
     # A rate ranks only on enough volume: the metrics whose sum is its volume (win rate:
     # deals won and lost); a stored share uses its denominator.
     volume: tuple[str, ...] = ()
+    # Kept for a chart only (the follow-up heatmap's hours): stored, never offered as a KPI.
+    internal: bool = False
 
     @property
     def summable(self) -> bool:
@@ -117,9 +120,12 @@ def _discover() -> None:
         autodiscover_modules("metrics")
 
 
-def metrics() -> list[Metric]:
+def metrics(*, internal: bool = False) -> list[Metric]:
+    """The catalog as offered to people (goals, dashboards, API); `internal=True` adds the
+    series kept only for a chart."""
     _discover()
-    return sorted(_registry.values(), key=lambda metric: (metric.order, metric.key))
+    found = [m for m in _registry.values() if internal or not m.internal]
+    return sorted(found, key=lambda metric: (metric.order, metric.key))
 
 
 def get(key: str) -> Metric | None:
@@ -128,7 +134,7 @@ def get(key: str) -> Metric | None:
 
 
 def stored_metrics() -> list[Metric]:
-    return [metric for metric in metrics() if metric.stored]
+    return [metric for metric in metrics(internal=True) if metric.stored]
 
 
 def ratio(numerator: Decimal | None, denominator: Decimal | None, scale: int = 1):

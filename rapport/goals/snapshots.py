@@ -46,6 +46,7 @@ def _replace(metric: catalog.Metric, days: DayRange, rows, now: dt.datetime) -> 
             team_id=row.team_id,
             value=row.value,
             denominator=row.denominator,
+            bucket=row.bucket,
             computed_at=now,
         )
         for row in rows

@@ -9,8 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import CharField, Count, F, Q, Sum, Window
+from django.db.models.functions import Cast, RowNumber, Substr
 from django.utils import timezone
 
 # Cards per board column; the rest are behind an "n more" link to the filtered list.
@@ -163,7 +163,14 @@ def month_starts(today: dt.date, months: int = FORECAST_MONTHS) -> list[dt.date]
 
 
 def _month_key(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+    """The first day of a "YYYY-MM" month (see `_MONTH`)."""
+    year, month = str(value).split("-")[:2]
+    return dt.date(int(year), int(month), 1)
+
+
+# The month of a date as "YYYY-MM", grouped by the database's own substr: on SQLite,
+# TruncMonth is a Python function called for every row (40 ms over a large team's book).
+_MONTH = Substr(Cast("expected_close", CharField()), 1, 7)
 
 
 @dataclass
@@ -190,7 +197,7 @@ def forecast(queryset, *, currency: str = "CNY", today: dt.date | None = None) -
     base = queryset.filter(currency=currency, archived_at__isnull=True)
     open_rows = (
         base.filter(stage__outcome="open", expected_close__gte=months[0], expected_close__lt=end)
-        .annotate(month=TruncMonth("expected_close"))
+        .annotate(month=_MONTH)
         .values(
             "owner_id",
             "owner__full_name",

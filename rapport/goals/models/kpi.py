@@ -168,6 +168,8 @@ class MetricValue(models.Model):
     )
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=4)
     denominator = models.DecimalField(_("denominator"), max_digits=20, decimal_places=4, null=True)
+    # The local hour (0–23) of a series kept by hour of the day (the follow-up heatmap).
+    bucket = models.PositiveSmallIntegerField(_("hour"), null=True)
     computed_at = models.DateTimeField(_("computed at"))
 
     objects = MetricValueQuerySet.as_manager()

@@ -58,6 +58,8 @@ class KpiCommandTests(PersonaTestCase):
             row("follow_ups", 5, "1"),
             row("follow_ups", 31, "1"),
             row("visits", 31, "1"),
+            row("follow_up_hours", 5, "1"),  # the heatmap's series (by hour)
+            row("follow_up_hours", 31, "1"),
             row("opportunities_created", 2, "1"),
             row("opportunities_created", 3, "1"),
             row("opportunities_won", 15, "1"),
@@ -108,7 +110,7 @@ class KpiCommandTests(PersonaTestCase):
     def test_backfill_writes_every_day_and_a_second_run_changes_nothing(self):
         out, _err = kpi("backfill", "--from", "2026-03-01", "--to", "2026-03-31")
         self.assertEqual(stored(), self.march())
-        self.assertIn("9 values of", out)
+        self.assertIn("11 values of", out)
         self.assertIn("for 31 days", out)
         self.assertIn("rows/s", out)
         for metric in catalog.stored_metrics():
@@ -118,7 +120,7 @@ class KpiCommandTests(PersonaTestCase):
 
         again, _err = kpi("backfill", "--from", "2026-03-01", "--to", "2026-03-31")
         self.assertEqual(stored(), self.march())
-        self.assertIn("9 values of", again)
+        self.assertIn("11 values of", again)
         # The rows were replaced, not added to (values, and a mark per metric and day).
         marks = 31 * len([m for m in catalog.stored_metrics() if m.history])
         self.assertEqual(MetricValue.objects.count(), len(self.march()) + marks)

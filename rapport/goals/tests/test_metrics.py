@@ -50,6 +50,21 @@ class FlowMetricTests(PersonaTestCase):
         last_day = DayRange(dt.date(2026, 3, 31), dt.date(2026, 3, 31))
         self.assertEqual(values("follow_ups", last_day), {(p.am_a1.pk, p.team_a.pk): 1})
 
+    def test_follow_up_hours_fall_on_the_local_day_and_hour(self):
+        p = self.p
+        both = DayRange(MARCH.first, APRIL.last)
+        rows = {(r.day, r.bucket): r.value for r in catalog.get("follow_up_hours").compute(both)}
+        self.assertEqual(
+            rows,
+            {
+                (dt.date(2026, 3, 31), 23): 1,  # 15:59 UTC
+                (dt.date(2026, 4, 1), 7): 1,  # 23:30 UTC the day before
+                (dt.date(2026, 3, 5), 11): 1,  # 03:00 UTC
+            },
+        )
+        self.assertNotIn("follow_up_hours", {m.key for m in catalog.metrics()})  # not a KPI
+        _ = p
+
     def test_archived_follow_ups_do_not_count(self):
         from rapport.customers.models import FollowUp
 
