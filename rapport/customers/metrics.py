@@ -111,11 +111,15 @@ def follow_up_hours(days, rates=None):
 
 
 def churned_customers(days, rates=None):
-    """Customers whose status was set to lost, from the audit trail of their edits."""
+    """Customers whose status was set to lost, from the audit trail of their edits,
+    credited to the owner and team the ownership history says held them at that moment."""
     from rapport.audit.models import Action, AuditEvent
 
     customer_type = ContentType.objects.get_for_model(Customer)
-    owner = Customer.objects.filter(pk=Cast(OuterRef("object_id"), IntegerField()))
+    held = OwnershipEvent.objects.filter(
+        customer_id=Cast(OuterRef("object_id"), IntegerField()),
+        occurred_at__lte=OuterRef("occurred_at"),
+    ).order_by("-occurred_at", "-id")
     marked = AuditEvent.objects.filter(
         content_type=customer_type,
         action=Action.UPDATE,  # created as lost is not a customer lost
@@ -124,8 +128,8 @@ def churned_customers(days, rates=None):
     return daily_count(
         marked,
         when="occurred_at",
-        user=Subquery(owner.values("owner_id")[:1]),
-        team=Subquery(owner.values("team_id")[:1]),
+        user=Subquery(held.values("to_owner_id")[:1]),
+        team=Subquery(held.values("to_team_id")[:1]),
         days=days,
     )
 

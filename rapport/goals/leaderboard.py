@@ -29,6 +29,7 @@ class Entry:
     volume: Decimal | None
     change: int | None  # places gained since the previous period (negative: lost)
     is_viewer: bool
+    person_id: int = 0  # for ordering only; never shown or serialized
 
 
 def board_people(viewer, team) -> list:
@@ -71,6 +72,21 @@ def _ranked(metric, figures: dict, minimum: int) -> dict[int, int]:
     return ranks
 
 
+def _order(entry: Entry, hide: bool) -> tuple:
+    """Ranked first; ties and the unranked by name — or, when names are hidden, by a
+    keyed hash, so the order of the rows cannot be read back to the people's names."""
+    if not hide:
+        tie = entry.name
+    else:
+        import hashlib
+
+        from django.conf import settings
+
+        key = f"{settings.SECRET_KEY}:{entry.person_id}".encode()
+        tie = hashlib.sha256(key).hexdigest()
+    return (entry.rank is None, entry.rank or 0, tie)
+
+
 def board(viewer, metric_key: str, period: Period, team=None) -> dict:
     metric = catalog.get(metric_key)
     if metric is None:
@@ -100,9 +116,10 @@ def board(viewer, metric_key: str, period: Period, team=None) -> dict:
                 volume=figure.volume,
                 change=(was - rank) if rank is not None and was is not None else None,
                 is_viewer=mine,
+                person_id=person.pk,
             )
         )
-    entries.sort(key=lambda e: (e.rank is None, e.rank or 0, e.name))
+    entries.sort(key=lambda e: _order(e, hide))
     sample = next(iter(now.values()), {}).get(metric.key)
     return {
         "metric": metric,

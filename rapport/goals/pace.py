@@ -90,7 +90,7 @@ def pace(
     if today < period.first:
         status = PaceStatus.NOT_STARTED
     else:
-        status = _status(actual, expected, start, higher_is_better, on_track_at, at_risk_at)
+        status = _status(actual, expected, start, target, higher_is_better, on_track_at, at_risk_at)
     return Pace(actual, target, expected, attainment, forecast, status, fraction, shape)
 
 
@@ -102,10 +102,13 @@ def period_fraction(period: DayRange, today: dt.date) -> float:
     return ((today - period.first).days + 1) / period.days
 
 
-def _status(actual, expected, start, higher_is_better, on_track_at, at_risk_at) -> str:
+def _status(actual, expected, start, target, higher_is_better, on_track_at, at_risk_at) -> str:
     """Progress made ÷ progress expected, in percent, against the thresholds. When the
     target asks for less than the start (fewer overdue follow-ups), a fall is progress;
     a lower-is-better level target is met at or below it."""
+    if target == start:  # a level to hold (no overdue customers): held or not
+        held = actual >= target if higher_is_better else actual <= target
+        return PaceStatus.ON_TRACK if held else PaceStatus.OFF_TRACK
     if expected == start or not higher_is_better and expected == actual == 0:
         score = Decimal(100)
     elif start == 0 and not higher_is_better:

@@ -135,11 +135,3 @@ class Period(DayRange):
         return Period.containing(
             _add_months(self.first, months * periods), self.kind, self.fiscal_start
         )
-
-    def elapsed_fraction(self, today: dt.date) -> float:
-        """How much of the period has passed by the end of `today` (0..1)."""
-        if today < self.first:
-            return 0.0
-        if today >= self.last:
-            return 1.0
-        return ((today - self.first).days + 1) / self.days

@@ -148,6 +148,19 @@ def live_rows(metric: catalog.Metric, today: dt.date) -> tuple[list, dt.datetime
     return cached
 
 
+def live_scope(viewer):
+    """The rule of `MetricValue.aggregable_by`, for today's live rows (which are computed
+    for everyone): admins all; others their own rows and those of the teams they lead,
+    check, view or belong to."""
+    from rapport.org.scope import scope_for
+
+    scope = scope_for(viewer)
+    if scope.is_admin:
+        return lambda row: True
+    teams = scope.book_team_ids | scope.member_team_ids
+    return lambda row: row.user_id == viewer.pk or row.team_id in teams
+
+
 def _matches(row, subject: Subject, subtree: set[int] | None) -> bool:
     if subject.kind == "user":
         return row.user_id == subject.id
@@ -231,7 +244,12 @@ def figures(viewer, subject: Subject, days: DayRange, keys: list[str]) -> dict:
     require_view(viewer, subject)
     subtree = set(team_subtree(subject.id)) if subject.kind == "team" else None
     rows = _scoped(viewer, subject)
-    return _compute(rows, lambda row: _matches(row, subject, subtree), days, keys, None)[None]
+    allowed = live_scope(viewer)
+
+    def match(row) -> bool:
+        return allowed(row) and _matches(row, subject, subtree)
+
+    return _compute(rows, match, days, keys, None)[None]
 
 
 def visible_people(viewer, user_ids) -> list[int]:
@@ -256,7 +274,8 @@ def people_figures(viewer, user_ids, days: DayRange, keys: list[str]) -> dict:
     people = visible_people(viewer, user_ids)
     rows = MetricValue.objects.aggregable_by(viewer).filter(user_id__in=people)
     allowed = set(people)
-    return _compute(rows, lambda row: row.user_id in allowed, days, keys, people)
+    in_scope = live_scope(viewer)
+    return _compute(rows, lambda row: row.user_id in allowed and in_scope(row), days, keys, people)
 
 
 def ranking_figures(user_ids, days: DayRange, keys: list[str]) -> dict:

@@ -28,6 +28,7 @@ from rapport.goals.models import (
     GoalSettings,
     GoalStatus,
     KeyResult,
+    MetricValue,
     OwnerKind,
 )
 from rapport.goals.periods import Period
@@ -80,6 +81,8 @@ def _normalise(goal: Goal) -> None:
         goal.owner_team = goal.owner_user = None
     elif goal.owner_kind == OwnerKind.TEAM:
         goal.owner_user = None
+    else:  # a person's goal belongs to no team: its scope follows the person
+        goal.owner_team = None
 
 
 def _check_parent(actor, goal: Goal) -> None:
@@ -468,8 +471,21 @@ def goal_settings_update(
     unknown = set(data) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
+    current = GoalSettings.current()
+    changes_currency = data.get("base_currency", current.base_currency) != current.base_currency
+    if changes_currency and MetricValue.objects.exists():
+        # Stored amounts and the exchange rates are in the old currency: changing it now
+        # would add the two in every figure.
+        raise ValidationError(
+            {
+                "base_currency": _(
+                    "The reporting currency cannot change once KPI snapshots exist: the "
+                    "history and the exchange rates are in the current one."
+                )
+            }
+        )
     return core.update_object(
-        actor=actor, obj=GoalSettings.current(), data=data, expected_version=expected_version
+        actor=actor, obj=current, data=data, expected_version=expected_version
     )
 
 

@@ -88,10 +88,14 @@ def _time_bound(goal) -> Finding:
 def _achievable(viewer, goal, key_results, factor: int) -> Finding:
     """Warn when a metric target exceeds the best of the owner's last periods by more
     than the company's factor, and show those periods."""
-    from rapport.goals.selectors import Subject, figures
+    from rapport.goals.selectors import Subject, can_view, figures
 
     period = goal.period
     subject = Subject(*goal.subject)
+    if not can_view(viewer, subject):
+        # Someone who may see the goal but not its owner's figures (an AM on a draft
+        # company goal) gets no history rather than a 404.
+        return Finding("achievable", True, "", blocking=False)
     for kr in key_results:
         metric = catalog.get(kr.metric) if kr.metric else None
         if metric is None or not metric.summable or not metric.higher_is_better:

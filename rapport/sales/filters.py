@@ -25,8 +25,9 @@ def _int_choice(filter_obj):
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    """The first instant of a local day (the site's time zone)."""
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    """The first instant of a day in the company's time zone (the day the KPI figures
+    count in, whatever the reader's own time zone)."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
 
 
 class OpportunityFilter(SearchFilterSet):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from django.db.models import (
     BigIntegerField,
-    DecimalField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Subquery,
@@ -68,19 +66,22 @@ def revenue_won(days, rates):
 
 
 def weighted_pipeline(days, rates):
-    """Open deals × their stage's probability, at the end of the day (current state)."""
-    weighted = ExpressionWrapper(
-        F("amount") * F("stage__probability") / 100,
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
+    """Open deals × their stage's probability, at the end of the day (current state).
+    Summed per stage in the database and weighted here in Decimal (SQLite would multiply
+    in floating point), as the forecast does."""
     grouped = (
         Opportunity.objects.filter(archived_at__isnull=True, stage__outcome=StageOutcome.OPEN)
         .order_by()
-        .values(u=F("owner_id"), t=F("team_id"), c=F("currency"))
-        .annotate(n=Sum(weighted))
+        .values("stage__probability", u=F("owner_id"), t=F("team_id"), c=F("currency"))
+        .annotate(total=Sum("amount"))
     )
-    converted = [{**r, "n": rates.convert(r["n"] or 0, r["c"], days.last)} for r in grouped]
-    return stock_rows(converted, day=days.last)
+    weighted: dict = {}
+    for r in grouped:
+        amount = (r["total"] or 0) * r["stage__probability"] / 100
+        key = (r["u"], r["t"])
+        weighted[key] = weighted.get(key, 0) + rates.convert(amount, r["c"], days.last)
+    rows = [{"u": u, "t": t, "n": value} for (u, t), value in weighted.items()]
+    return stock_rows(rows, day=days.last)
 
 
 register(

@@ -42,7 +42,28 @@ class PaceSerializer(serializers.Serializer):
     shape = serializers.CharField()
 
 
-class KeyResultSerializer(StrictModelSerializer):
+class ScopedChoicesMixin:
+    """Related fields offer only rows the requester may see, so an id out of scope reads
+    as one that does not exist (DESIGN §5), never as "not yours"."""
+
+    scoped_fields: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None:
+            return
+        from django.apps import apps
+
+        for name, label in self.scoped_fields.items():
+            field = self.fields.get(name)
+            if field is not None and not field.read_only and hasattr(field, "queryset"):
+                field.queryset = apps.get_model(label).objects.visible_to(user)
+
+
+class KeyResultSerializer(ScopedChoicesMixin, StrictModelSerializer):
+    scoped_fields = {"goal": "goals.Goal"}
     pace = serializers.SerializerMethodField()
 
     class Meta:
@@ -63,7 +84,8 @@ class KeyResultSerializer(StrictModelSerializer):
         return PaceSerializer(progress.pace).data if progress else None
 
 
-class GoalSerializer(StrictModelSerializer):
+class GoalSerializer(ScopedChoicesMixin, StrictModelSerializer):
+    scoped_fields = {"parent": "goals.Goal", "owner_team": "org.Team", "owner_user": "org.User"}
     key_results = serializers.SerializerMethodField()
     period_code = serializers.SerializerMethodField()
 
@@ -138,7 +160,9 @@ class SplitSerializer(StrictSerializer):
     shares = ShareSerializer(many=True)
 
 
-class CheckInSerializer(StrictModelSerializer):
+class CheckInSerializer(ScopedChoicesMixin, StrictModelSerializer):
+    scoped_fields = {"key_result": "goals.KeyResult"}
+
     class Meta:
         model = CheckIn
         fields = ["id", "key_result", "author", "value", "comment", "confidence", "created_at"]

@@ -159,7 +159,16 @@ class GoalViewSet(ScopedModelViewSet):
         )
 
     def _act(self, request, service, **extra):
+        """One goal verb. An If-Match that is not the goal's current ETag is refused with
+        412 and what changed since (a decision on a goal someone just edited)."""
+        from rapport.core.api.errors import PreconditionFailed
+        from rapport.core.api.viewsets import etag_matches, version_of
+        from rapport.core.services import stale_changes
+
         goal = self.get_object()
+        if_match = request.headers.get("If-Match")
+        if if_match and not etag_matches(if_match, goal.etag):
+            raise PreconditionFailed(changes=stale_changes(goal, version_of(if_match)))
         expected = goal.version
         done = write_in_scope(
             request.user,
@@ -282,7 +291,7 @@ class CheckInViewSet(mixins.CreateModelMixin, ScopedViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
     def create(self, request, *args, **kwargs):
-        body = s.CheckInSerializer(data=request.data)
+        body = s.CheckInSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
         kr = data["key_result"]

@@ -198,7 +198,7 @@ def heatmap_panel(viewer, team, today: dt.date) -> Panel:
 
     from rapport.goals import catalog
     from rapport.goals.models import MetricValue
-    from rapport.goals.selectors import live_rows
+    from rapport.goals.selectors import live_rows, live_scope
 
     since = DayRange(today - dt.timedelta(weeks=HEATMAP_WEEKS), today)
     subtree = set(team_subtree(team.pk))
@@ -214,8 +214,9 @@ def heatmap_panel(viewer, team, today: dt.date) -> Panel:
     for r in stored:
         grid[r["day"].weekday()][r["bucket"]] += int(r["n"])
     live, _at = live_rows(catalog.get("follow_up_hours"), today)
+    allowed = live_scope(viewer)
     for row in live:
-        if row.team_id in subtree:
+        if row.team_id in subtree and allowed(row):
             grid[row.day.weekday()][row.bucket] += int(row.value)
     cells = [[h, d, grid[d][h]] for d in range(7) for h in range(24) if grid[d][h]]
     title = _("Follow-ups by weekday and hour (last 12 weeks)")

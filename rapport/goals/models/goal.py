@@ -134,7 +134,7 @@ class Goal(ArchivableModel):
             models.CheckConstraint(
                 condition=Q(owner_kind="company", owner_team__isnull=True, owner_user__isnull=True)
                 | Q(owner_kind="team", owner_team__isnull=False, owner_user__isnull=True)
-                | Q(owner_kind="user", owner_user__isnull=False),
+                | Q(owner_kind="user", owner_user__isnull=False, owner_team__isnull=True),
                 name="goals_goal_owner_matches_kind",
             ),
             models.CheckConstraint(

@@ -65,6 +65,20 @@ class FlowMetricTests(PersonaTestCase):
         self.assertNotIn("follow_up_hours", {m.key for m in catalog.metrics()})  # not a KPI
         _ = p
 
+    def test_churn_stays_with_the_owner_who_lost_the_customer(self):
+        from rapport.customers.services.customers import customer_update
+        from rapport.goals.periods import local_today
+
+        p = self.p
+        lost = customer(p.am_a1, "流失客户有限公司", status="active")
+        customer(p.am_a2, "新建即流失有限公司", status="lost")  # created lost: not churn
+        customer_update(
+            actor=p.am_a1, customer=lost, data={"status": "lost"}, expected_version=None
+        )
+        customer_transfer(actor=p.admin, customer=lost, to_owner=p.am_b1, reason="调整")
+        today = DayRange(local_today(), local_today())
+        self.assertEqual(values("churned_customers", today), {(p.am_a1.pk, p.team_a.pk): 1})
+
     def test_archived_follow_ups_do_not_count(self):
         from rapport.customers.models import FollowUp
 

@@ -111,6 +111,24 @@ class PaceTests(SimpleTestCase):
         )
         self.assertIsNone(zero_target.attainment)  # no division by zero
 
+    def test_a_level_to_hold_is_held_or_not(self):
+        for actual, higher, status in [
+            (Decimal(12), False, PaceStatus.OFF_TRACK),  # "no overdue customers", 12 overdue
+            (Decimal(0), False, PaceStatus.ON_TRACK),
+            (Decimal(3), True, PaceStatus.ON_TRACK),
+        ]:
+            for cumulative in (True, False):
+                with self.subTest(actual=actual, higher=higher, cumulative=cumulative):
+                    result = pace(
+                        actual=actual,
+                        target=Decimal(0),
+                        period=APRIL,
+                        today=MID_APRIL,
+                        cumulative=cumulative,
+                        higher_is_better=higher,
+                    )
+                    self.assertEqual(result.status, status)
+
 
 class PeriodTests(SimpleTestCase):
     def test_calendar_and_fiscal_quarters(self):

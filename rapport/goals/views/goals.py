@@ -109,13 +109,15 @@ def _share_candidates(goal: Goal) -> list:
 def goal_detail(request, pk: int):
     goal = _visible_goal(request, pk)
     krs = list(goal.key_results.select_related("goal").order_by("position", "pk"))
+    manage = services.can_manage(request.user, goal)
+    # Shares are other people's goals: list only those the viewer may see (a manager sees
+    # them all, and only a manager is told whether they add up).
     shares = list(
-        KeyResult.objects.filter(parent__in=krs, goal__archived_at__isnull=True).select_related(
-            "goal", "goal__owner_user", "goal__owner_team"
-        )
+        KeyResult.objects.visible_to(request.user)
+        .filter(parent__in=krs, goal__archived_at__isnull=True)
+        .select_related("goal", "goal__owner_user", "goal__owner_team")
     )
     progress = progress_for(request.user, krs + shares)
-    manage = services.can_manage(request.user, goal)
     candidates = _share_candidates(goal) if manage else []
     items = []
     for kr in krs:
@@ -133,7 +135,7 @@ def goal_detail(request, pk: int):
             {
                 "kr": kr,
                 "progress": progress[kr.pk],
-                "split": services.split_status(kr, mine),
+                "split": services.split_status(kr, mine) if manage else None,
                 "shares": [(s, progress[s.pk]) for s in mine],
                 "split_rows": split_rows,
                 "check_ins": list(kr.check_ins.select_related("author")[:10])
@@ -160,7 +162,12 @@ def goal_detail(request, pk: int):
             "check_in_form": CheckInForm(),
             "return_form": ReturnForm(),
             "kr_form": KeyResultForm(prefix="kr"),
-            "children": list(goal.children.live().select_related("owner_user", "owner_team")),
+            "children": list(
+                Goal.objects.visible_to(request.user)
+                .live()
+                .filter(parent=goal)
+                .select_related("owner_user", "owner_team")
+            ),
         },
     )
 
