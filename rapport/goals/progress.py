@@ -15,7 +15,7 @@ from rapport.goals.catalog import Kind
 from rapport.goals.models import GoalSettings, KeyResult
 from rapport.goals.pace import Pace, pace
 from rapport.goals.periods import DayRange, local_today
-from rapport.goals.selectors import Subject, figures, people_figures
+from rapport.goals.selectors import Subject, figures, people_figures, teams_figures
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,8 @@ def _read(viewer, subject_kind: str, ids: list, days: DayRange, keys: list[str])
     """{subject id: {key: Figure}} for all the subjects of one kind over one range."""
     if subject_kind == "user":
         return people_figures(viewer, ids, days, keys)
+    if subject_kind == "team":
+        return teams_figures(viewer, ids, days, keys)
     result = {}
     for pk in ids:
         try:

@@ -191,14 +191,13 @@ def _needed(keys: list[str]) -> tuple[list, dict]:
     return wanted, needed
 
 
-def _compute(rows, match, days: DayRange, keys: list[str], groups: list | None) -> dict:
-    """{group: {key: Figure}}; group is a user id, or None for the subject's total when
-    `groups` is None. `match(row)` says whether a live row belongs to the subject."""
+def _gather(rows, match, days: DayRange, keys: list[str], by: str | None) -> dict:
+    """The raw sums behind figures: {(group, key): [value, denominator]} from the
+    snapshots plus today's live rows that `match`, grouped by the `by` column (or one
+    group, None), with what is covered and how fresh it is."""
     wanted, needed = _needed(keys)
-    by = "user_id" if groups is not None else None
     stored, marks = _stored(rows, days, list(needed.values()), by)
     covered = set(marks)
-    through = max(marks.values()) if marks else None
     today = local_today()
     live_at = None
     if days.first <= today <= days.last:
@@ -208,25 +207,82 @@ def _compute(rows, match, days: DayRange, keys: list[str], groups: list | None) 
                 continue
             live, live_at = live_rows(metric, today)
             for row in live:
-                if match(row) and (by is None or row.user_id is not None):
-                    group = row.user_id if by else None
+                group = getattr(row, by) if by else None
+                if match(row) and (by is None or group is not None):
                     slot = stored.setdefault((group, metric.key), [Decimal(0), None])
                     slot[0] += row.value
+    return {
+        "wanted": wanted,
+        "needed": needed,
+        "stored": stored,
+        "covered": covered,
+        "through": max(marks.values()) if marks else None,
+        "live_at": live_at,
+    }
+
+
+def _figures_of(gathered: dict, sums: dict) -> dict:
+    """{key: Figure} from one group's raw sums {key: [value, denominator]}."""
+    needed, covered = gathered["needed"], gathered["covered"]
+    values = {key: _finish(needed[key], sums.get(key), key in covered) for key in needed}
+    return {
+        metric.key: Figure(
+            metric,
+            metric.formula(values) if metric.kind == Kind.DERIVED else values[metric.key],
+            gathered["through"],
+            gathered["live_at"],
+            _volume(metric, values, sums.get(metric.key)),
+        )
+        for metric in gathered["wanted"]
+    }
+
+
+def _compute(rows, match, days: DayRange, keys: list[str], groups: list | None) -> dict:
+    """{group: {key: Figure}}; group is a user id, or None for the subject's total when
+    `groups` is None. `match(row)` says whether a live row belongs to the subject."""
+    gathered = _gather(rows, match, days, keys, "user_id" if groups is not None else None)
+    stored = gathered["stored"]
     result: dict = {}
     for group in groups if groups is not None else [None]:
-        values = {
-            key: _finish(needed[key], stored.get((group, key)), key in covered) for key in needed
-        }
-        result[group] = {
-            metric.key: Figure(
-                metric,
-                metric.formula(values) if metric.kind == Kind.DERIVED else values[metric.key],
-                through,
-                live_at,
-                _volume(metric, values, stored.get((group, metric.key))),
-            )
-            for metric in wanted
-        }
+        sums = {key: stored[(group, key)] for key in gathered["needed"] if (group, key) in stored}
+        result[group] = _figures_of(gathered, sums)
+    return result
+
+
+def teams_figures(viewer, team_ids, days: DayRange, keys: list[str]) -> dict:
+    """{team id: {key: Figure}} for several teams (each with its subtree) in one read:
+    rows grouped by team, then added up along the tree. Teams the viewer may not see are
+    left out."""
+    from rapport.org.models import Team
+    from rapport.org.scope import scope_for
+
+    scope = scope_for(viewer)
+    visible = scope.book_team_ids | scope.member_team_ids
+    wanted = [t for t in dict.fromkeys(team_ids) if scope.is_admin or t in visible]
+    if not wanted:
+        return {}
+    paths = dict(Team.objects.values_list("pk", "path"))
+    below = {
+        team: {pk for pk, path in paths.items() if path.startswith(paths[team])}
+        for team in wanted
+        if team in paths
+    }
+    every = set().union(*below.values())
+    allowed = live_scope(viewer)
+    rows = MetricValue.objects.aggregable_by(viewer).filter(team_id__in=every)
+    gathered = _gather(
+        rows, lambda row: row.team_id in every and allowed(row), days, keys, "team_id"
+    )
+    result = {}
+    for team, members in below.items():
+        sums: dict = {}
+        for (group, key), (value, denominator) in gathered["stored"].items():
+            if group in members:
+                slot = sums.setdefault(key, [Decimal(0), None])
+                slot[0] += value or 0
+                if denominator is not None:
+                    slot[1] = (slot[1] or Decimal(0)) + denominator
+        result[team] = _figures_of(gathered, sums)
     return result
 
 

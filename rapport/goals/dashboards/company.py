@@ -23,7 +23,7 @@ from rapport.goals.dashboards.base import (
 from rapport.goals.drill import drill_url
 from rapport.goals.models import MetricValue
 from rapport.goals.periods import DayRange, Period, local_today
-from rapport.goals.selectors import Subject, figures
+from rapport.goals.selectors import Subject, teams_figures
 
 TEAM_METRICS = ["revenue_won", "opportunities_won", "win_rate", "new_customers", "follow_ups",
                 "cadence_compliance", "weighted_pipeline"]  # fmt: skip
@@ -40,9 +40,10 @@ def teams_panel(viewer, period: DayRange) -> Panel:
     table = Table([_("Team")] + [metric_label(key) for key in TEAM_METRICS])
     names, revenue = [], []
     note = ""
+    by_team = teams_figures(viewer, [team.pk for team in teams], period, TEAM_METRICS)
     for team in teams:
         subject = Subject("team", team.pk)
-        found = figures(viewer, subject, period, TEAM_METRICS)
+        found = by_team[team.pk]
         label = ("— " * team.depth) + team.name
         url = f"{_team_url(team.pk)}?period={getattr(period, 'code', '')}"
         table.rows.append(

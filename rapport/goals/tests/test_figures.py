@@ -133,3 +133,34 @@ class FigureScopeTests(PersonaTestCase):
         self.assertEqual(seen("lead_a"), {p.am_a1.pk, p.am_a2.pk})
         self.assertEqual(seen("admin"), {p.am_a1.pk, p.am_a2.pk, p.am_b1.pk})
         self.assertEqual(seen("outsider"), set())
+
+
+class TeamsFiguresTests(PersonaTestCase):
+    def test_several_teams_in_one_read_agree_with_one_at_a_time(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        from rapport.goals.selectors import teams_figures
+        from rapport.goals.snapshots import snapshot_range
+
+        p = self.p
+        when = timezone.now() - dt.timedelta(days=1)
+        for owner, name in ((p.am_a1, "甲"), (p.am_a2, "乙"), (p.am_b1, "丙")):
+            c = customer(owner, f"{name}公司", when=when)
+            follow_up(owner, c, when)
+        yesterday = local_today() - dt.timedelta(days=1)
+        snapshot_range(DayRange(yesterday, yesterday))
+        days = DayRange(yesterday.replace(day=1), local_today())
+        keys = ["follow_ups", "new_customers", "cadence_compliance", "win_rate"]
+        teams = [p.team_a.pk, p.team_b.pk, p.sales.pk]
+        teams_figures(p.admin, teams, days, keys)  # today's live rows are cached a minute
+        with CaptureQueriesContext(connection) as read:
+            together = teams_figures(p.admin, teams, days, keys)
+        for team in teams:
+            alone = figures(p.admin, Subject("team", team), days, keys)
+            for key in keys:
+                with self.subTest(team=team, key=key):
+                    self.assertEqual(together[team][key].value, alone[key].value)
+        self.assertEqual(together[p.sales.pk]["follow_ups"].value, 3)
+        self.assertLessEqual(len(read), 6)
+        self.assertEqual(set(teams_figures(p.lead_a, teams, days, keys)), {p.team_a.pk})

@@ -292,3 +292,30 @@ class ListQueryTests(PersonaTestCase):
         self.assertQueriesConstant(lambda: client.get(reverse("goals:goal-list")), grow, at_most=40)
         api = self.api("lead_a")
         self.assertQueriesConstant(lambda: api.get("/api/v1/goals/"), grow, at_most=40)
+
+    def test_goal_list_and_company_page_do_not_grow_with_teams(self):
+        p = self.p
+        admin = self.web("admin")
+        made = iter(range(100))
+
+        def more_teams():
+            from rapport.org.services import team_create
+
+            for _n in range(3):
+                name = f"新团队{next(made)}"
+                team = team_create(actor=None, data={"name": name, "parent": p.sales})
+                services.goal_create(
+                    actor=p.admin,
+                    data={"title": "团队目标", "description": WHY, "owner_kind": "team",
+                          "owner_team": team, "period_kind": "quarter",
+                          "period_start": local_today(), "top_level": True},
+                    key_results=[{"title": "赢单", "metric": "revenue_won", "target": 1000}],
+                )  # fmt: skip
+
+        more_teams()
+        self.assertQueriesConstant(
+            lambda: admin.get(reverse("goals:goal-list")), more_teams, at_most=40
+        )
+        self.assertQueriesConstant(
+            lambda: admin.get(reverse("goals:company-dashboard")), more_teams, at_most=60
+        )
