@@ -163,7 +163,9 @@ def test_account_manager_reads_their_pace_and_the_leaderboard(open_session, pers
     expect(board.locator("tr.me td").first).to_have_text("1")
     session.shot("leaderboard-zh-phone-dark")
     session.goto(f"/goals/{goal.pk}/")
-    expect(page.get_by_test_id("shares")).to_contain_text(personas.am_a2.display_name)
+    # Their own share is on the team's goal; a colleague's is not theirs to see.
+    expect(page.get_by_test_id("shares")).to_contain_text(personas.am_a1.display_name)
+    expect(page.get_by_test_id("shares")).not_to_contain_text(personas.am_a2.display_name)
     session.shot("goal-detail-zh-phone-dark")
     assert session.external_requests == []
     session.assert_clean_console()
