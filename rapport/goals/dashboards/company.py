@@ -31,12 +31,10 @@ TREND_COUNTS = ["new_customers", "opportunities_won", "follow_ups"]
 
 
 def teams_panel(viewer, period: DayRange) -> Panel:
-    """Every team of the first two levels, side by side (each with its subtree)."""
+    """Every team side by side, in tree order (each figure with the team's subtree)."""
     from rapport.org.models import Team
 
-    teams = [
-        t for t in Team.objects.visible_to(viewer).filter(archived_at__isnull=True) if t.depth <= 1
-    ]
+    teams = list(Team.objects.visible_to(viewer).filter(archived_at__isnull=True).order_by("path"))
     table = Table([_("Team")] + [metric_label(key) for key in TEAM_METRICS])
     names, revenue = [], []
     note = ""
