@@ -188,7 +188,6 @@ def _metric(key, name, compute, order, definition, *, kind=Kind.FLOW, **options)
             definition=definition,
             compute=compute,
             order=order,
-            drill="customers:customer-list",
             **options,
         )
     )

@@ -22,7 +22,7 @@ reconstructed for a past day say `history=False`; a backfill leaves their rows a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
@@ -72,8 +72,6 @@ class Metric:
     history: bool = True  # can compute() rebuild a past day?
     inputs: tuple[str, ...] = ()  # DERIVED: the metrics its formula reads
     formula: Callable[[dict], Decimal | None] | None = None
-    drill: str = ""  # URL name of the list of records behind a figure
-    drill_params: Callable[..., dict] | None = field(default=None, compare=False)
     order: int = 100
     # A rate ranks only on enough volume: the metrics whose sum is its volume (win rate:
     # deals won and lost); a stored share uses its denominator.

@@ -23,7 +23,6 @@ class Progress:
     key_result: KeyResult
     metric: catalog.Metric | None
     pace: Pace
-    through: dt.date | None = None
 
     @property
     def unit(self) -> str:
@@ -149,6 +148,5 @@ def progress_for(viewer, key_results, today: dt.date | None = None) -> dict[int,
                 on_track_at=settings.on_track_at,
                 at_risk_at=settings.at_risk_at,
             ),
-            figure.through if figure is not None else None,
         )
     return result

@@ -114,7 +114,3 @@ def snapshot_day(day: dt.date | None = None) -> SnapshotResult:
     """The nightly run: the day that has just ended (yesterday, local time)."""
     day = day or local_today() - dt.timedelta(days=1)
     return snapshot_range(DayRange(day, day))
-
-
-def latest_snapshot_day() -> dt.date | None:
-    return MetricValue.objects.order_by("-day").values_list("day", flat=True).first()

@@ -95,7 +95,6 @@ register(
             "rate of the day each was won, credited to whoever owned the deal when it was won."
         ),
         compute=revenue_won,
-        drill="sales:opportunity-list",
         order=10,
     )
 )
@@ -107,7 +106,6 @@ register(
         unit=Unit.COUNT,
         definition=_("New opportunities opened in the period (archived ones do not count)."),
         compute=opportunities_created,
-        drill="sales:opportunity-list",
         order=20,
     )
 )
@@ -119,7 +117,6 @@ register(
         unit=Unit.COUNT,
         definition=_("Deals moved to a won stage in the period and still won."),
         compute=opportunities_won,
-        drill="sales:opportunity-list",
         order=21,
     )
 )
@@ -132,7 +129,6 @@ register(
         direction=Direction.LOWER,
         definition=_("Deals moved to a lost stage in the period and still lost."),
         compute=opportunities_lost,
-        drill="sales:opportunity-list",
         order=22,
     )
 )
@@ -178,7 +174,6 @@ register(
         ),
         compute=weighted_pipeline,
         history=False,
-        drill="sales:opportunity-list",
         order=30,
     )
 )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rapport.goals import catalog
@@ -60,9 +62,6 @@ def metric_cell(figure, url: str = "") -> Cell:
 
 
 def freshness(figure_through: dt.date | None, live_at: dt.datetime | None) -> str:
-    from django.utils import timezone
-    from django.utils.formats import date_format
-
     parts = []
     if figure_through is not None:
         parts.append(

@@ -233,7 +233,7 @@ def heatmap_panel(viewer, team, today: dt.date) -> Panel:
     return Panel("heatmap", title, table=table, chart=charts.heatmap(hours, days, cells, top))
 
 
-def cadence_panel(people: list, by_person: dict, period: DayRange) -> Panel:
+def cadence_panel(people: list, by_person: dict) -> Panel:
     """Each member's share of customers contacted within their cadence, at the latest
     snapshot; a bar opens the member's overdue customers."""
     names, data = [], []
@@ -351,7 +351,7 @@ def team_dashboard(viewer, team, period: DayRange, today: dt.date | None = None)
         members_panel(viewer, people, by_person, period, today),
         funnel_panel(viewer, opportunities, {"team": team.pk}, _("Team funnel")),
         heatmap_panel(viewer, team, today),
-        cadence_panel(people, by_person, period),
+        cadence_panel(people, by_person),
         pipeline_month_panel(viewer, team),
         ownership_panel(viewer, team, period),
     ]
